@@ -1,0 +1,204 @@
+"""A small threaded HTTP server that the three service fakes build on.
+
+Each fake listens on 127.0.0.1 on an ephemeral port, records every request, and lets a test
+inject faults (a status and body for the next N matching requests) and latency. Real clients
+(python-telegram-bot, PyGithub, httpx) talk to it over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+        merged = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        return cls(status, json.dumps(payload).encode(), merged)
+
+
+@dataclass
+class Fault:
+    method: str
+    path_pattern: re.Pattern[str]
+    response: Response
+    remaining: int
+    delay: float = 0.0
+
+
+class FakeServer:
+    """Subclasses implement `handle(request) -> Response`."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        # Bugs in the fake itself and contract violations by the client; tests assert it stays empty.
+        self.errors: list[str] = []
+        self.latency: float = 0.0
+        self._faults: list[Fault] = []
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeServer:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                fake._dispatch(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "server not started"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- faults ------------------------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        response: Response,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """The next `times` requests matching method and path (re.search) get `response`."""
+        with self._lock:
+            self._faults.append(
+                Fault(method.upper(), re.compile(path_regex), response, times, delay)
+            )
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.method in (method, "*") and fault.path_pattern.search(path):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    # -- waiting -----------------------------------------------------------------------------
+    def notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Block until predicate() is truthy (re-checked whenever the fake changes)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"condition not met within {timeout}s")
+                self._changed.wait(min(remaining, 0.05))
+
+    def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        pattern = re.compile(path_regex)
+        with self._lock:
+            return [r for r in self.requests if r.method == method and pattern.search(r.path)]
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(http.path)
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        request = RecordedRequest(
+            method=http.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in http.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+        fault = self._take_fault(request.method, request.path)
+        if self.latency:
+            time.sleep(self.latency)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            response = fault.response
+        else:
+            try:
+                response = self.handle(request)
+            except Exception as exc:  # a bug in the fake must be loud, not a hung client
+                with self._lock:
+                    self.errors.append(f"{request.method} {request.path}: {exc!r}")
+                response = Response.json(500, {"fake_error": repr(exc)})
+        self._write(http, response)
+        self.notify()
+
+    @staticmethod
+    def _write(http: BaseHTTPRequestHandler, response: Response) -> None:
+        try:
+            http.send_response(response.status)
+            for key, value in response.headers.items():
+                http.send_header(key, value)
+            http.send_header("Content-Length", str(len(response.body)))
+            http.end_headers()
+            http.wfile.write(response.body)
+            http.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout or a killed bot); nothing to tell it
+
+    def handle(self, request: RecordedRequest) -> Response:
+        raise NotImplementedError
