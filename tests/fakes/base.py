@@ -57,13 +57,14 @@ class FakeServer:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
-        # Bugs in the fake itself and contract violations by the client; tests assert it stays empty.
+        # Bugs in the fake itself and contract violations by the client; tests assert it is empty.
         self.errors: list[str] = []
         self.latency: float = 0.0
         self._faults: list[Fault] = []
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = False
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -72,23 +73,31 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle that stalls ~40 ms a request.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 fake._dispatch(self)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for it, and every test tears fakes down.
+        server = self._server
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.02), daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
+            self._stopping = True
+            self.notify()
             self._server.shutdown()
             self._server.server_close()
             self._server = None

@@ -1,0 +1,77 @@
+"""The composition root: the only place that turns settings into real objects."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.github_repo import GitHubRepository
+from bot.service import PostLayout, PostService
+from bot.telegram_bot import BlogBot, build_application
+from bot.workers_ai import WorkersAIClient
+
+log = logging.getLogger(__name__)
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def build_model(settings: Settings) -> WorkersAIClient:
+    return WorkersAIClient(
+        api_url=settings.cloudflare_api_url,
+        account_id=settings.cloudflare_account_id,
+        api_token=settings.cloudflare_api_token.get_secret_value(),
+        model=settings.ai_model,
+        max_tokens=settings.ai_max_tokens,
+    )
+
+
+def build_repository(settings: Settings) -> GitHubRepository:
+    return GitHubRepository(
+        api_url=settings.github_api_url,
+        token=settings.github_token.get_secret_value(),
+        repo=settings.github_repo,
+        base_branch=settings.github_base_branch,
+    )
+
+
+def build_service(
+    settings: Settings, model: WorkersAIClient, repository: GitHubRepository
+) -> PostService:
+    return PostService(
+        model=model,
+        repository=repository,
+        layout=PostLayout(
+            posts_dir=settings.posts_dir,
+            filename_template=settings.post_filename,
+            branch_prefix=settings.branch_prefix,
+        ),
+        clock=local_now,
+    )
+
+
+def build_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
+    model = build_model(settings)
+    repository = build_repository(settings)
+    service = build_service(settings, model, repository)
+    if not settings.allowed_user_ids:
+        log.warning(
+            "ALLOWED_USER_IDS is empty: the bot will answer everyone with their user id and "
+            "serve nobody. Add the writers' ids to ALLOWED_USER_IDS."
+        )
+
+    async def close_clients() -> None:
+        await model.aclose()
+        await asyncio.to_thread(repository.close)
+
+    return build_application(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_url=settings.telegram_api_url,
+        blog_bot=BlogBot(service, settings.allowed_user_ids),
+        on_shutdown=close_clients,
+    )

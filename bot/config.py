@@ -1,0 +1,198 @@
+"""Settings from the environment and a `.env` file.
+
+The names here are the bot's public interface (the README documents each one). A problem is
+reported as one line naming the variable, never its value: values may be secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.posts import PostPathError, validate_location
+
+_REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def _parse_id_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        parts = [p.strip() for p in re.split(r"[,\s]+", value) if p.strip()]
+        try:
+            return [int(p) for p in parts]
+        except ValueError:
+            raise ValueError(
+                "must be comma-separated numeric Telegram user ids, e.g. 12345678,87654321"
+            ) from None
+    if isinstance(value, list | tuple | set):
+        return [int(v) for v in value]
+    raise ValueError("must be comma-separated numeric Telegram user ids")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    telegram_bot_token: SecretStr = Field(description="Bot token from @BotFather.")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org",
+        description="Bot API server; the bot calls {url}/bot{token}/{method}.",
+    )
+
+    cloudflare_account_id: str = Field(description="Cloudflare account id.")
+    cloudflare_api_token: SecretStr = Field(
+        description="Cloudflare API token with Workers AI Read and Edit."
+    )
+    cloudflare_api_url: str = Field(
+        "https://api.cloudflare.com/client/v4", description="Cloudflare API base URL."
+    )
+    ai_model: str = Field("@cf/google/gemma-4-26b-a4b-it", description="Workers AI model name.")
+    ai_max_tokens: int = Field(2048, ge=64, le=131072, description="Longest answer, in tokens.")
+
+    github_token: SecretStr = Field(
+        description="Fine-grained token: Contents and Pull requests read/write on the repo."
+    )
+    github_repo: str = Field(description="The blog repository, owner/name.")
+    github_api_url: str = Field(
+        "https://api.github.com",
+        description="GitHub API; for GitHub Enterprise https://HOST/api/v3.",
+    )
+    github_base_branch: str | None = Field(
+        None, description="Branch the PRs target; default: the repository's default branch."
+    )
+
+    posts_dir: str = Field("content/posts", description="Folder of the posts in the repo.")
+    post_filename: str = Field(
+        "{date}-{slug}.md",
+        description="File name template: {date} {slug} {year} {month} {day}.",
+    )
+    branch_prefix: str = Field("blogbot/", description="Prefix of the branches the bot creates.")
+
+    allowed_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Telegram user ids allowed to use the bot (deny by default).",
+    )
+    state_path: Path = Field(Path("blogbot.sqlite3"), description="SQLite file for state.")
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> list[int]:
+        return _parse_id_list(value)
+
+    @field_validator("telegram_api_url", "cloudflare_api_url", "github_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("github_repo")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        value = value.strip()
+        if not _REPO_PATTERN.match(value):
+            raise ValueError("must look like owner/name")
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not re.match(r"^\d+:[A-Za-z0-9_-]+$", value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("cloudflare_api_token", "github_token")
+    @classmethod
+    def _non_empty_secret(cls, value: SecretStr) -> SecretStr:
+        stripped = value.get_secret_value().strip()
+        if not stripped:
+            raise ValueError("is empty")
+        return SecretStr(stripped)
+
+    @field_validator("cloudflare_account_id", "ai_model")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty")
+        return value.strip()
+
+    @field_validator("branch_prefix")
+    @classmethod
+    def _branch_prefix(cls, value: str) -> str:
+        if re.search(r"[\s~^:?*\[\\]|\.\.|@\{", value) or value.startswith("/"):
+            raise ValueError("is not a valid git branch name prefix")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _post_location(self) -> Settings:
+        try:
+            validate_location(self.posts_dir, self.post_filename)
+        except PostPathError as exc:
+            raise ValueError(f"POSTS_DIR/POST_FILENAME: {exc}") from None
+        return self
+
+    @property
+    def repo_owner(self) -> str:
+        return self.github_repo.split("/", 1)[0]
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter that keeps them out of log lines."""
+        return [
+            s.get_secret_value()
+            for s in (self.telegram_bot_token, self.cloudflare_api_token, self.github_token)
+        ]
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid; `problems` holds one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable and never echoing its value."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required but not set"
+        lines.append(f"{name}: {message}" if name else message)
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None

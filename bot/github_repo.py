@@ -1,0 +1,204 @@
+"""The blog's repository on GitHub (PyGithub).
+
+PyGithub is synchronous: every method here blocks and is meant to run in a worker thread.
+A new post costs four requests (base head, branch, file, pull request); the default branch is
+read once per process. A revision is one request, plus one when the title changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from github import Auth, Github, GithubException, GithubRetry
+from github.Repository import Repository
+from urllib3.util.retry import Retry
+
+from bot.posts import PostFile, with_suffix
+
+log = logging.getLogger(__name__)
+
+_MAX_NAME_ATTEMPTS = 20
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PullRequestRef:
+    number: int
+    url: str
+    branch: str
+    path: str
+    file_sha: str
+    commit_sha: str
+    commit_url: str
+    title: str
+
+
+class PublishError(Exception):
+    """GitHub refused or failed. `user_message` is safe to show; it never holds a token."""
+
+    def __init__(self, user_message: str, *, status: int | None = None) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.status = status
+
+
+def _message_of(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or "")
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        details = [str(e.get("message", "")) if isinstance(e, dict) else str(e) for e in errors]
+        message = "; ".join(filter(None, [message, *details]))
+    return message
+
+
+def explain(exc: GithubException, repo: str) -> PublishError:
+    status = exc.status
+    if status == 401:
+        text = "GitHub rejected the token (401 Bad credentials). Check GITHUB_TOKEN."
+    elif status == 403:
+        text = (
+            f"The GitHub token may not write to {repo} (403). Give it Contents and Pull requests "
+            "read/write on that repository."
+        )
+    elif status == 404:
+        text = (
+            f"GitHub cannot find {repo} with this token (404). Check GITHUB_REPO and that the "
+            "token has access to it."
+        )
+    elif status == 422:
+        text = f"GitHub refused the change (422: {_message_of(exc) or 'validation failed'})."
+    elif status >= 500:
+        text = f"GitHub is having trouble right now ({status}). Try again in a few minutes."
+    else:
+        text = f"GitHub answered {status}: {_message_of(exc) or 'unexpected error'}."
+    return PublishError(text, status=status)
+
+
+class GitHubRepository:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token: str,
+        repo: str,
+        base_branch: str | None = None,
+        retry: Retry | int | None = None,
+        timeout: int = 30,
+    ) -> None:
+        self.full_name = repo
+        self.owner = repo.split("/", 1)[0]
+        self._configured_base = base_branch
+        self._default_branch: str | None = None
+        self._lock = threading.Lock()
+        self._github = Github(
+            auth=Auth.Token(token),
+            base_url=api_url,
+            timeout=timeout,
+            # PyGithub's own fixed spacing (1 s between writes) would serialise every user.
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            retry=retry
+            if retry is not None
+            else GithubRetry(total=3, backoff_factor=0.5, max_rate_limit_wait=120),
+        )
+        self._repo: Repository = self._github.get_repo(repo, lazy=True)
+
+    def close(self) -> None:
+        self._github.close()
+
+    def base_branch(self) -> str:
+        if self._configured_base:
+            return self._configured_base
+        with self._lock:
+            if self._default_branch is None:
+                self._default_branch = self._call(lambda: self._repo.default_branch)
+            return self._default_branch
+
+    def _call(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except GithubException as exc:
+            raise explain(exc, self.full_name) from exc
+
+    def open_pull_request(
+        self,
+        post: PostFile,
+        *,
+        branch: str,
+        commit_message: str,
+        title: str,
+        body: str,
+    ) -> PullRequestRef:
+        base = self.base_branch()
+        head_sha = self._call(lambda: self._repo.get_git_ref(f"heads/{base}").object.sha)
+        branch = self._create_branch(branch, head_sha)
+        post, file_sha, commit_sha, commit_url = self._create_file(post, branch, commit_message)
+        pull = self._create_pull(base=base, branch=branch, title=title, body=body)
+        return PullRequestRef(
+            number=pull[0],
+            url=pull[1],
+            branch=branch,
+            path=post.path,
+            file_sha=file_sha,
+            commit_sha=commit_sha,
+            commit_url=commit_url,
+            title=title,
+        )
+
+    def _create_branch(self, wanted: str, head_sha: str) -> str:
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            name = wanted if attempt == 1 else f"{wanted}-{attempt}"
+            try:
+                self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
+                return name
+            except GithubException as exc:
+                if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                    continue  # someone else's branch (or an old one of ours): never reuse blindly
+                raise explain(exc, self.full_name) from exc
+        raise PublishError(f"Could not find a free branch name for {wanted}.")
+
+    def _create_file(
+        self, post: PostFile, branch: str, message: str
+    ) -> tuple[PostFile, str, str, str]:
+        candidate = post
+        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+            if attempt > 1:
+                candidate = with_suffix(post, attempt)
+            try:
+                result = self._repo.create_file(
+                    candidate.path, message, candidate.content, branch=branch
+                )
+            except GithubException as exc:
+                # 422 without a sha means the file exists: an existing post is never overwritten.
+                if exc.status == 422 and "sha" in _message_of(exc).lower():
+                    continue
+                raise explain(exc, self.full_name) from exc
+            content, commit = result["content"], result["commit"]
+            return candidate, content.sha, commit.sha, commit.html_url or ""
+        raise PublishError(f"Could not find a free file name for {post.path}.")
+
+    def _create_pull(self, *, base: str, branch: str, title: str, body: str) -> tuple[int, str]:
+        try:
+            pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
+            return pull.number, pull.html_url
+        except GithubException as exc:
+            # A retried POST can land twice; "already exists" then means the first one worked.
+            if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                found = self.find_pull(branch)
+                if found is not None:
+                    return found
+            raise explain(exc, self.full_name) from exc
+
+    def find_pull(self, branch: str) -> tuple[int, str] | None:
+        pulls = self._call(
+            lambda: list(self._repo.get_pulls(state="all", head=f"{self.owner}:{branch}"))
+        )
+        if not pulls:
+            return None
+        newest = max(pulls, key=lambda p: p.number)
+        return newest.number, newest.html_url

@@ -1,0 +1,281 @@
+"""Cloudflare Workers AI over its REST API (httpx).
+
+`POST {api}/accounts/{account}/ai/run/{model}` answers inside the v4 envelope
+`{"success", "result", "errors", "messages"}`. Older models put the text in `result.response`;
+Gemma 4 and newer models answer with an OpenAI `chat.completion` in `result`. Failures carry
+Cloudflare's integer error code, which decides whether a retry can help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal, TypedDict
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+log = logging.getLogger(__name__)
+
+# Models that answer in the OpenAI shape and think before answering unless told not to.
+_THINKING_MODEL_MARKERS = ("gemma-4",)
+
+
+class ChatMessage(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class WorkersAIError(Exception):
+    """A failed model call. `retryable` says whether trying again later can help."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        parts = [
+            f"HTTP {self.status}" if self.status else "",
+            f"code {self.code}" if self.code else "",
+        ]
+        where = ", ".join(p for p in parts if p)
+        return f"{self.args[0]} ({where})" if where else str(self.args[0])
+
+
+class AuthenticationFailed(WorkersAIError):
+    """401/403 code 10000: the API token is wrong or lacks Workers AI permissions."""
+
+
+class ModelNotAvailable(WorkersAIError):
+    """The model name is unknown, or the account may not use it (5007, 3042, 5035, 5016)."""
+
+
+class AccountNotFound(WorkersAIError):
+    """404 code 7003: the account id or path is wrong."""
+
+
+class RequestRejected(WorkersAIError):
+    """400/413: the input is invalid or too large for the model."""
+
+
+class DailyQuotaExceeded(WorkersAIError):
+    """429 code 3036: the free daily allocation is used up; it resets at 00:00 UTC."""
+
+
+class CapacityExceeded(WorkersAIError):
+    """429 code 3040: Workers AI is temporarily over capacity."""
+
+    retryable = True
+
+
+class ServiceUnavailable(WorkersAIError):
+    """5xx, 408, timeouts and network errors: worth retrying."""
+
+    retryable = True
+
+
+class IncompleteAnswer(WorkersAIError):
+    """The model answered with no text, or was cut off by the token limit."""
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, WorkersAIError) and exc.retryable
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date; the exponential backoff is a fine substitute
+
+
+def _error_for(
+    status: int, code: int | None, message: str, retry_after: float | None
+) -> WorkersAIError:
+    kwargs: dict[str, Any] = {"status": status, "code": code, "retry_after": retry_after}
+    if code == 3036:
+        return DailyQuotaExceeded(message, **kwargs)
+    if code == 3040 or (status == 429 and code is None):
+        return CapacityExceeded(message, **kwargs)
+    if status in (401, 403) and code in (10000, None):
+        return AuthenticationFailed(message, **kwargs)
+    if code in (5007, 3042, 5035, 5016):
+        return ModelNotAvailable(message, **kwargs)
+    if code == 7003 or status == 404:
+        return AccountNotFound(message, **kwargs)
+    if status == 408 or code in (3007, 3008) or status >= 500:
+        return ServiceUnavailable(message, **kwargs)
+    if status == 429:
+        return CapacityExceeded(message, **kwargs)
+    return RequestRejected(message, **kwargs)
+
+
+def _first_error(payload: Any) -> tuple[int | None, str]:
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        raw_code = errors[0].get("code")
+        try:
+            code = int(raw_code) if raw_code is not None else None
+        except (TypeError, ValueError):
+            code = None  # the 2024 schema typed codes as strings; tolerate anything
+        return code, str(errors[0].get("message") or "unknown error")
+    return None, "unknown error"
+
+
+class WorkersAIClient:
+    """Runs a text-generation model; retries what is worth retrying, with backoff."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        account_id: str,
+        api_token: str,
+        model: str,
+        max_tokens: int,
+        timeout: float = 120.0,
+        max_attempts: int = 4,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.model = model
+        self._url = f"{api_url.rstrip('/')}/accounts/{account_id}/ai/run/{model}"
+        self._max_tokens = max_tokens
+        self._max_attempts = max_attempts
+        self._backoff = wait_exponential_jitter(
+            multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial
+        )
+        self._backoff_max = backoff_max
+        self._sleep = sleep or asyncio.sleep
+        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+        self._headers = {"Authorization": f"Bearer {api_token}"}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def thinks_by_default(self) -> bool:
+        return any(marker in self.model for marker in _THINKING_MODEL_MARKERS)
+
+    def request_body(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [dict(m) for m in messages]}
+        if self.thinks_by_default:
+            # Thinking spends the token budget before the answer starts: empty posts otherwise.
+            body["max_completion_tokens"] = self._max_tokens
+            body["chat_template_kwargs"] = {"enable_thinking": False}
+        else:
+            body["max_tokens"] = self._max_tokens
+        return body
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, WorkersAIError) and exc.retry_after is not None:
+            return min(exc.retry_after, self._backoff_max)
+        return float(self._backoff(state))
+
+    async def complete(self, messages: Sequence[ChatMessage]) -> str:
+        """The model's answer text. Raises a WorkersAIError subclass on failure."""
+        retrying = AsyncRetrying(
+            sleep=self._sleep,
+            stop=stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable),
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+
+        async for attempt in retrying:
+            with attempt:
+                return await self._run_once(messages)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    @staticmethod
+    def _log_retry(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("Workers AI attempt %d failed (%s); retrying", state.attempt_number, exc)
+
+    async def _run_once(self, messages: Sequence[ChatMessage]) -> str:
+        try:
+            response = await self._http.post(
+                self._url, json=self.request_body(messages), headers=self._headers
+            )
+        except httpx.TimeoutException as exc:
+            raise ServiceUnavailable(
+                f"Workers AI did not answer in time ({type(exc).__name__})"
+            ) from None
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"could not reach Workers AI ({type(exc).__name__})") from None
+
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict):
+            # An edge error page (HTML) or garbage: say what it was, not the page itself.
+            kind = response.headers.get("content-type", "unknown").split(";")[0]
+            message = f"Workers AI answered with a non-JSON {kind} body"
+            if response.status_code >= 400:
+                raise _error_for(response.status_code, None, message, _retry_after(response))
+            raise ServiceUnavailable(message, status=response.status_code)
+
+        if response.status_code >= 400 or payload.get("success") is False:
+            code, message = _first_error(payload)
+            status = response.status_code if response.status_code >= 400 else 500
+            raise _error_for(status, code, message, _retry_after(response))
+
+        return self._extract_text(payload.get("result"))
+
+    def _extract_text(self, result: Any) -> str:
+        if not isinstance(result, dict):
+            raise ServiceUnavailable("Workers AI answered without a result")
+        choices = result.get("choices")
+        if isinstance(choices, list):
+            if not choices or not isinstance(choices[0], dict):
+                raise IncompleteAnswer("the model answered with no choices")
+            choice = choices[0]
+            message = choice.get("message") or {}
+            content = message.get("content") if isinstance(message, dict) else None
+            if choice.get("finish_reason") == "length":
+                raise IncompleteAnswer(
+                    "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
+                )
+            text = content if isinstance(content, str) else ""
+        elif "response" in result:
+            response = result["response"]
+            # In JSON mode `response` is an object; keep it as JSON text for the caller.
+            text = response if isinstance(response, str) else json.dumps(response)
+            usage = result.get("usage") or {}
+            completion_tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+            if isinstance(completion_tokens, int) and completion_tokens >= self._max_tokens:
+                raise IncompleteAnswer(
+                    "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
+                )
+        else:
+            raise ServiceUnavailable("Workers AI answered in an unknown shape")
+        if not text.strip():
+            raise IncompleteAnswer("the model answered with empty text")
+        return text

@@ -1,0 +1,605 @@
+"""OpenAPI contract checks for the GitHub and Workers AI fakes.
+
+Every check returns a list of human-readable violations (empty means "valid"); the fakes append
+them to their `errors` list. Specs live in /work/shared/specs (override with the environment
+variable BLOGBOT_SPEC_DIR); each is read and compiled once per process and cached.
+
+How validation works
+--------------------
+* Normally through openapi-core (`OpenAPI.iter_response_errors` / `iter_request_errors`). The
+  fakes resolve the operation themselves (path templates whose parameters legitimately contain
+  slashes: GitHub's `{path}` and `{ref}`, a Workers AI model name) and hand openapi-core the
+  template as `path_pattern`, because openapi-core's own path templating never lets a
+  parameter span a `/`.
+* The specs are not re-validated on load (`spec_validator_cls=None`): PROVENANCE.md records that
+  they pass openapi-spec-validator, and that check costs ~0.4 s per load.
+
+Workarounds for known spec problems (see /work/shared/specs/PROVENANCE.md)
+-----------------------------------------------------------------------
+1. GitHub discriminators and ambiguous oneOfs. `GET .../contents/{path}` answers a directory
+   listing as an *array*, under a `oneOf` whose `discriminator` expects an object, so
+   openapi-core rejects every real directory listing. And the `409` of `PUT .../contents/{path}`
+   is `oneOf [repository-rule-violation-error, basic-error]`, two schemas whose members are all
+   optional, so every error body matches both and fails `oneOf`. When openapi-core rejects a
+   body whose media-type schema has a top-level `discriminator` or `oneOf`, the body is
+   re-checked with openapi-schema-validator against the same schema with the discriminator
+   dropped and that top-level `oneOf` read as `anyOf` (nested schemas keep full strictness).
+   The fake's `GET /user` sends `user_view_type`, so that discriminator works as published.
+2. GitHub error statuses the subset does not list per operation (401 "Bad credentials", 403 for
+   a read-only token or a secondary rate limit, 5xx): GitHub sends them from every endpoint.
+   Such bodies are checked against `basic-error` instead of being reported as undeclared.
+3. Workers AI failure bodies (any status >= 400) are checked against the supplement's
+   `api-response-common-failure` (integer codes, `result: null`) and never against the 2024
+   per-model `400` schema, which types `code` as a string and `result` as an object. A 5xx
+   whose body is not JSON (Cloudflare's HTML edge page) is accepted: the supplement's 5XX
+   description allows it.
+4. Workers AI generic op `POST /ai/run/{model_name}` (used for models newer than the 2024
+   subset, e.g. `@cf/meta/llama-3.3-70b-instruct-fp8-fast`): its request and result `oneOf`s are
+   ambiguous (a chat request also matches "Object Detection"; `{"response": ...}` also matches
+   "Translation", "Summarization", ...), so plain `oneOf` validation rejects every valid call.
+   Requests are checked against the branch titled after the model's task ("Text Generation") and
+   responses against a success envelope (`messages` from the supplement) whose `result` is that
+   task's branch of the generic 200 schema, both with openapi-schema-validator.
+5. `GET /accounts/{id}/ai/models/search` has no schema in either file; the fake's answer is
+   checked against the v4 success envelope only (`result` an array of objects with `id` and
+   `name`), assembled from the supplement's `messages`.
+6. Streaming answers (`text/event-stream`) are not body-checked: the supplement declares them a
+   plain string.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote
+
+from jsonschema.exceptions import (  # type: ignore[import-untyped]  # no stubs installed
+    ValidationError as JsonSchemaError,
+)
+from jsonschema.exceptions import best_match
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.validators import V30RequestBodyValidator
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+SPEC_DIR = Path(os.environ.get("BLOGBOT_SPEC_DIR", "/work/shared/specs"))
+GITHUB_SPEC = "github-rest-subset.json"
+WORKERS_AI_SUBSET = "workers-ai-openapi-subset.json"
+WORKERS_AI_SUPPLEMENT = "workers-ai-openapi-supplement.json"
+
+GITHUB_HOST = "https://api.github.com"
+CLOUDFLARE_HOST = "https://api.cloudflare.com"
+CLOUDFLARE_PREFIX = "/client/v4"
+
+_METHODS = ("get", "put", "post", "delete", "patch")
+_MAX_MESSAGE = 400
+
+
+# -- loading -------------------------------------------------------------------------------------
+@functools.cache
+def load_spec(name: str) -> dict[str, Any]:
+    """The parsed JSON of a spec file (cached; callers must not mutate it)."""
+    with (SPEC_DIR / name).open(encoding="utf-8") as fh:
+        return cast(dict[str, Any], json.load(fh))
+
+
+# -- openapi-core request/response adapters ------------------------------------------------------
+@dataclass
+class _Request:
+    """Implements openapi-core's `Request` and `SupportsPathPattern` protocols."""
+
+    host_url: str
+    path: str
+    path_pattern: str
+    method: str
+    body: bytes | None
+    content_type: str
+    parameters: RequestParameters = field(default_factory=RequestParameters)
+
+
+@dataclass
+class _Response:
+    """Implements openapi-core's `Response` protocol."""
+
+    status_code: int
+    data: bytes | None
+    headers: Headers
+    content_type: str
+
+
+def _content_type(headers: Mapping[str, str], default: str = "application/json") -> str:
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            return value.lower()
+    return default
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+
+
+def _where(error: JsonSchemaError) -> str:
+    out = "$"
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _closest_branch(error: JsonSchemaError) -> list[JsonSchemaError]:
+    """For a failed oneOf/anyOf: the errors of the branch that came closest.
+
+    Closest = fewest errors, then the deepest error (a branch that failed deep inside the
+    instance matched more of it than one that failed at the top).
+    """
+    by_branch: dict[Any, list[JsonSchemaError]] = {}
+    for sub in error.context or ():
+        branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        by_branch.setdefault(branch, []).append(sub)
+    if not by_branch:
+        return []
+    return min(
+        by_branch.values(),
+        key=lambda errs: (len(errs), -max(len(e.absolute_path) for e in errs)),
+    )
+
+
+def _describe_schema_errors(errors: Iterable[Exception]) -> list[str]:
+    out: list[str] = []
+    for error in errors:
+        if isinstance(error, JsonSchemaError):
+            detail = error.message
+            if error.validator in ("oneOf", "anyOf") and error.context:
+                closest = _closest_branch(error) or [best_match(error.context)]
+                hints = "; ".join(f"{_where(e)}: {e.message}" for e in closest[:3])
+                detail = f"matches no {error.validator} branch (closest: {hints})"
+            out.append(_short(f"{_where(error)}: {detail}"))
+        else:
+            out.append(_short(str(error)))
+    return out
+
+
+def _describe_openapi_error(error: Exception) -> list[str]:
+    """Flatten an openapi-core error (its cause carries the jsonschema errors)."""
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None) if cause is not None else None
+    if schema_errors:
+        inner = _describe_schema_errors(schema_errors)
+        return [f"{type(error).__name__}: {line}" for line in inner]
+    text = str(error)
+    if cause is not None and str(cause) not in text:
+        text += f" ({cause})"
+    return [_short(f"{type(error).__name__}: {text}")]
+
+
+# -- route table ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    regex: re.Pattern[str]
+    operation: Mapping[str, Any]
+
+    @property
+    def operation_id(self) -> str:
+        return str(self.operation.get("operationId", f"{self.method} {self.template}"))
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route
+    params: dict[str, str]
+
+
+class OpenAPIContract:
+    """One OpenAPI document: operation lookup plus cached openapi-core / jsonschema validators."""
+
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        host_url: str,
+        *,
+        path_prefix: str = "",
+        greedy: Iterable[str] = (),
+    ):
+        self.spec = spec
+        self.host_url = host_url
+        self.path_prefix = path_prefix
+        self._app = OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
+        self._body_app = OpenAPI.from_dict(
+            spec,
+            config=Config(spec_validator_cls=None, request_validator_cls=V30RequestBodyValidator),
+        )
+        self._lock = threading.Lock()
+        self._validators: dict[tuple[str, bool], OAS30ReadValidator | OAS30WriteValidator] = {}
+        greedy_set = set(greedy)
+        routes: list[Route] = []
+        for template, item in spec.get("paths", {}).items():
+            regex = self._compile(template, greedy_set)
+            for method in _METHODS:
+                if method in item:
+                    routes.append(Route(method.upper(), template, regex, item[method]))
+        # Most literal characters first: a literal model path beats `{model_name}`.
+        routes.sort(key=lambda r: -len(re.sub(r"\{[^}]+\}", "", r.template)))
+        self.routes = routes
+
+    @staticmethod
+    def _compile(template: str, greedy: set[str]) -> re.Pattern[str]:
+        pattern = ""
+        for piece in re.split(r"(\{[^}]+\})", template):
+            if piece.startswith("{") and piece.endswith("}"):
+                name = piece[1:-1]
+                body = ".*" if name in greedy else "[^/]+"
+                pattern += f"(?P<{re.sub(r'[^A-Za-z0-9_]', '_', name)}>{body})"
+            else:
+                pattern += re.escape(piece)
+        return re.compile(f"^{pattern}$")
+
+    def match(self, method: str, path: str) -> Match | None:
+        method = method.upper()
+        for route in self.routes:
+            if route.method != method:
+                continue
+            found = route.regex.match(path)
+            if found:
+                params = {k: unquote(v) for k, v in found.groupdict().items()}
+                return Match(route, params)
+        return None
+
+    def operation_by_id(self, operation_id: str) -> Route:
+        for route in self.routes:
+            if route.operation.get("operationId") == operation_id:
+                return route
+        raise KeyError(operation_id)
+
+    # -- plain JSON-schema checks (openapi-schema-validator) ----------------------------------
+    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        while "$ref" in schema:
+            ref = str(schema["$ref"])
+            node: Any = self.spec
+            for part in ref.removeprefix("#/").split("/"):
+                node = node[part]
+            schema = node
+        return schema
+
+    def schema_errors(
+        self, schema: Mapping[str, Any], instance: Any, *, response: bool = True
+    ) -> list[str]:
+        """Validate `instance` against an OAS 3.0 schema that may use this document's $refs."""
+        key = (json.dumps(schema, sort_keys=True), response)
+        with self._lock:
+            validator = self._validators.get(key)
+            if validator is None:
+                root = {**schema, "components": self.spec.get("components", {})}
+                cls = OAS30ReadValidator if response else OAS30WriteValidator
+                validator = cls(root, format_checker=cls.FORMAT_CHECKER)
+                self._validators[key] = validator
+            errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        return _describe_schema_errors(errors)
+
+    # -- openapi-core ------------------------------------------------------------------------
+    def _core_request(
+        self,
+        match: Match,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        query: Mapping[str, list[str]] | None,
+    ) -> _Request:
+        return _Request(
+            host_url=self.host_url,
+            path=self.path_prefix + path,
+            path_pattern=self.path_prefix + match.route.template,
+            method=match.route.method.lower(),
+            body=body,
+            content_type=_content_type(headers),
+            parameters=RequestParameters(
+                path=match.params,
+                query=ImmutableMultiDict(
+                    [(k, v) for k, values in (query or {}).items() for v in values]
+                ),
+                header=Headers(list(headers.items())),
+            ),
+        )
+
+    def request_errors(
+        self,
+        match: Match,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        query: Mapping[str, list[str]] | None = None,
+        *,
+        body_only: bool = False,
+    ) -> list[str]:
+        request = self._core_request(match, path, headers, body, query)
+        app = self._body_app if body_only else self._app
+        with self._lock:
+            found = list(app.iter_request_errors(request))
+        out: list[str] = []
+        for error in found:
+            out.extend(_describe_openapi_error(error))
+        return out
+
+    def response_errors(
+        self,
+        match: Match,
+        path: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> list[str]:
+        request = self._core_request(match, path, {}, None, None)
+        content_type = _content_type(headers)
+        response = _Response(status, body, Headers(list(headers.items())), content_type)
+        with self._lock:
+            found = list(self._app.iter_response_errors(request, response))
+        out: list[str] = []
+        for error in found:
+            if type(error).__name__ == "InvalidData":
+                retry = self._without_discriminator(match, status, content_type, body)
+                if retry is not None:
+                    out.extend(retry)
+                    continue
+            out.extend(_describe_openapi_error(error))
+        return out
+
+    def _without_discriminator(
+        self, match: Match, status: int, content_type: str, body: bytes
+    ) -> list[str] | None:
+        """Workaround 1: re-check without `discriminator`, reading a top-level oneOf as anyOf."""
+        responses = match.route.operation.get("responses", {})
+        declared = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+        if declared is None:
+            return None
+        declared = self.resolve(declared)
+        media = declared.get("content", {}).get(content_type.split(";")[0].strip())
+        if media is None or "schema" not in media:
+            return None
+        schema = self.resolve(media["schema"])
+        if "discriminator" not in schema and "oneOf" not in schema:
+            return None
+        relaxed = copy.deepcopy(dict(schema))
+        relaxed.pop("discriminator", None)
+        if "oneOf" in relaxed:
+            relaxed["anyOf"] = relaxed.pop("oneOf")
+        try:
+            instance = json.loads(body)
+        except ValueError as exc:
+            return [f"body is not JSON: {exc}"]
+        return self.schema_errors(relaxed, instance)
+
+    def declared_status(self, match: Match, status: int) -> bool:
+        responses = match.route.operation.get("responses", {})
+        return (
+            str(status) in responses
+            or f"{str(status)[0]}XX" in responses
+            or ("default" in responses)
+        )
+
+
+# -- GitHub --------------------------------------------------------------------------------------
+@functools.cache
+def github_contract() -> OpenAPIContract:
+    return OpenAPIContract(load_spec(GITHUB_SPEC), GITHUB_HOST, greedy=("path", "ref"))
+
+
+def _json_or_error(body: bytes) -> tuple[Any, list[str]]:
+    try:
+        return json.loads(body), []
+    except ValueError as exc:
+        return None, [f"body is not JSON: {exc}"]
+
+
+def validate_github_request(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body_bytes: bytes,
+    query: Mapping[str, list[str]] | None = None,
+) -> list[str]:
+    """Check a client's request (parameters and body) against the GitHub subset."""
+    contract = github_contract()
+    match = contract.match(method, path)
+    if match is None:
+        return [f"{method} {path}: no such operation in the GitHub subset"]
+    body = body_bytes if body_bytes else None
+    errors = contract.request_errors(match, path, headers, body, query)
+    return [f"{method} {path} request: {e}" for e in errors]
+
+
+def validate_github_response(
+    method: str,
+    path: str,
+    status: int,
+    headers: Mapping[str, str],
+    body_bytes: bytes,
+) -> list[str]:
+    """Check one of the fake's responses against the GitHub subset (workarounds 1 and 2)."""
+    contract = github_contract()
+    match = contract.match(method, path)
+    if match is None:
+        return [f"{method} {path}: no such operation in the GitHub subset"]
+    prefix = f"{method} {path} -> {status}"
+    if not contract.declared_status(match, status):
+        if status < 400:
+            return [f"{prefix}: status not declared by {match.route.operation_id}"]
+        payload, problems = _json_or_error(body_bytes)
+        if problems:
+            return [f"{prefix}: {p}" for p in problems]
+        basic = contract.spec["components"]["schemas"]["basic-error"]
+        return [f"{prefix}: {e}" for e in contract.schema_errors(basic, payload)]
+    errors = contract.response_errors(match, path, status, headers, body_bytes)
+    return [f"{prefix}: {e}" for e in errors]
+
+
+# -- Workers AI ----------------------------------------------------------------------------------
+@functools.cache
+def workers_ai_subset_contract() -> OpenAPIContract:
+    return OpenAPIContract(
+        load_spec(WORKERS_AI_SUBSET),
+        CLOUDFLARE_HOST,
+        path_prefix=CLOUDFLARE_PREFIX,
+        greedy=("model_name",),
+    )
+
+
+@functools.cache
+def workers_ai_supplement_contract() -> OpenAPIContract:
+    return OpenAPIContract(
+        load_spec(WORKERS_AI_SUPPLEMENT), CLOUDFLARE_HOST, path_prefix=CLOUDFLARE_PREFIX
+    )
+
+
+_RUN = re.compile(r"^/accounts/(?P<account>[^/]+)/ai/run/(?P<model>.+)$")
+_SEARCH = re.compile(r"^/accounts/(?P<account>[^/]+)/ai/models/search$")
+
+
+def _generic_branch(part: str, task: str) -> dict[str, Any]:
+    """The `oneOf` branch titled `task` of the generic run op's request or 200 result schema."""
+    contract = workers_ai_subset_contract()
+    op = contract.operation_by_id("workers-ai-post-run-model").operation
+    if part == "request":
+        branches = op["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    else:
+        result = op["responses"]["200"]["content"]["application/json"]["schema"]
+        branches = result["properties"]["result"]["oneOf"]
+    for branch in branches:
+        if branch.get("title") == task:
+            return cast(dict[str, Any], branch)
+    raise KeyError(f"no {part} branch titled {task!r} in workers-ai-post-run-model")
+
+
+@functools.cache
+def _success_envelope(result_schema_json: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["success", "errors", "messages", "result"],
+        "properties": {
+            "success": {"type": "boolean", "enum": [True]},
+            "errors": {"$ref": "#/components/schemas/messages"},
+            "messages": {"$ref": "#/components/schemas/messages"},
+            "result": json.loads(result_schema_json),
+        },
+    }
+
+
+_SEARCH_RESULT = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "task": {"type": "object", "properties": {"name": {"type": "string"}}},
+        },
+    },
+}
+
+
+def _workers_ai_route(method: str, path: str) -> tuple[str, OpenAPIContract, Match | None]:
+    """-> (kind, contract, match); kind is 'core' (openapi-core op), 'generic' or 'search'."""
+    path = path.removeprefix(CLOUDFLARE_PREFIX)
+    supplement = workers_ai_supplement_contract()
+    if method.upper() == "GET" and _SEARCH.match(path):
+        return "search", supplement, None
+    match = supplement.match(method, path)
+    if match is not None:
+        return "core", supplement, match
+    subset = workers_ai_subset_contract()
+    match = subset.match(method, path)
+    if match is None:
+        return "unknown", subset, None
+    if match.route.operation.get("operationId") == "workers-ai-post-run-model":
+        return "generic", subset, match
+    return "core", subset, match
+
+
+def validate_workers_ai_request(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body_bytes: bytes,
+    *,
+    task: str = "Text Generation",
+) -> list[str]:
+    """Check a client's request body. `task` picks the generic op's branch (workaround 4)."""
+    kind, contract, match = _workers_ai_route(method, path)
+    prefix = f"{method} {path} request"
+    if kind == "search":
+        return []
+    if kind == "unknown" or match is None:
+        return [f"{prefix}: no such operation in the Workers AI specs"]
+    short_path = path.removeprefix(CLOUDFLARE_PREFIX)
+    if kind == "core":
+        errors = contract.request_errors(
+            match, short_path, headers, body_bytes or None, body_only=True
+        )
+        return [f"{prefix}: {e}" for e in errors]
+    payload, problems = _json_or_error(body_bytes)
+    if problems:
+        return [f"{prefix}: {p}" for p in problems]
+    errors = contract.schema_errors(_generic_branch("request", task), payload, response=False)
+    return [f"{prefix}: {e}" for e in errors]
+
+
+def validate_workers_ai_response(
+    method: str,
+    path: str,
+    status: int,
+    headers: Mapping[str, str],
+    body_bytes: bytes,
+    *,
+    task: str = "Text Generation",
+) -> list[str]:
+    """Check one of the fake's responses (workarounds 3 to 6)."""
+    kind, contract, match = _workers_ai_route(method, path)
+    prefix = f"{method} {path} -> {status}"
+    content_type = _content_type(headers, default="")
+    supplement = workers_ai_supplement_contract()
+    if status >= 400:
+        if not content_type.startswith("application/json"):
+            if status >= 500:
+                return []
+            return [f"{prefix}: a {status} must carry the JSON failure envelope"]
+        payload, problems = _json_or_error(body_bytes)
+        if problems:
+            return [f"{prefix}: {p}" for p in problems]
+        failure = {"$ref": "#/components/schemas/api-response-common-failure"}
+        return [f"{prefix}: {e}" for e in supplement.schema_errors(failure, payload)]
+    if content_type.startswith("text/event-stream"):
+        return []
+    if kind == "search":
+        payload, problems = _json_or_error(body_bytes)
+        if problems:
+            return [f"{prefix}: {p}" for p in problems]
+        envelope = _success_envelope(json.dumps(_SEARCH_RESULT))
+        return [f"{prefix}: {e}" for e in supplement.schema_errors(envelope, payload)]
+    if kind == "unknown" or match is None:
+        return [f"{prefix}: no such operation in the Workers AI specs"]
+    if kind == "core":
+        short_path = path.removeprefix(CLOUDFLARE_PREFIX)
+        errors = contract.response_errors(match, short_path, status, headers, body_bytes)
+        return [f"{prefix}: {e}" for e in errors]
+    payload, problems = _json_or_error(body_bytes)
+    if problems:
+        return [f"{prefix}: {p}" for p in problems]
+    envelope = _success_envelope(json.dumps(_generic_branch("result", task), sort_keys=True))
+    return [f"{prefix}: {e}" for e in supplement.schema_errors(envelope, payload)]
+
+
+def warm_up() -> None:
+    """Load and compile every contract now (e.g. from a session fixture)."""
+    github_contract()
+    workers_ai_subset_contract()
+    workers_ai_supplement_contract()

@@ -1,0 +1,178 @@
+"""The Workers AI client against the loopback fake: reply shapes, typed errors, retry rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot import workers_ai as ai
+from bot.workers_ai import ChatMessage, WorkersAIClient
+from tests.fakes.workers_ai import FakeWorkersAI
+
+GEMMA = "@cf/google/gemma-4-26b-a4b-it"
+LLAMA = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
+MESSAGES: list[ChatMessage] = [
+    {"role": "system", "content": "You write blog posts."},
+    {"role": "user", "content": "A post about Postgres 17, mention the 40% speed-up."},
+]
+
+
+def make_client(fake: FakeWorkersAI, model: str = GEMMA, **kwargs: object) -> WorkersAIClient:
+    options: dict[str, object] = {"max_tokens": 2048, "backoff_initial": 0.01, "backoff_max": 0.05}
+    options.update(kwargs)
+    return WorkersAIClient(
+        api_url=fake.api_url,
+        account_id="acc123",
+        api_token="cf-test-token",
+        model=model,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def client(workers_ai: FakeWorkersAI) -> AsyncIterator[WorkersAIClient]:
+    client = make_client(workers_ai)
+    yield client
+    await client.aclose()
+
+
+async def test_gemma_reply_shape_with_thinking_off(
+    workers_ai: FakeWorkersAI, client: WorkersAIClient
+) -> None:
+    workers_ai.queue_reply("# Postgres 17\n\nWe got 40% faster.")
+    assert await client.complete(MESSAGES) == "# Postgres 17\n\nWe got 40% faster."
+    body = workers_ai.run_requests()[-1]
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert body["max_completion_tokens"] == 2048
+    assert body["messages"] == MESSAGES
+
+
+async def test_older_model_response_shape(workers_ai: FakeWorkersAI) -> None:
+    client = make_client(workers_ai, model=LLAMA)
+    try:
+        workers_ai.queue_reply("# Title\n\nBody text.")
+        assert await client.complete(MESSAGES) == "# Title\n\nBody text."
+        body = workers_ai.run_requests()[-1]
+        assert body["max_tokens"] == 2048
+        assert "chat_template_kwargs" not in body
+    finally:
+        await client.aclose()
+
+
+async def test_truncated_answer_is_an_error_not_a_short_post(workers_ai: FakeWorkersAI) -> None:
+    client = make_client(workers_ai, max_tokens=64)
+    try:
+        workers_ai.queue_reply("word " * 400)
+        with pytest.raises(ai.IncompleteAnswer, match="AI_MAX_TOKENS"):
+            await client.complete(MESSAGES)
+    finally:
+        await client.aclose()
+
+
+async def test_capacity_429_3040_is_retried_then_succeeds(
+    workers_ai: FakeWorkersAI, client: WorkersAIClient
+) -> None:
+    workers_ai.queue_error(429, 3040, "Capacity temporarily exceeded, please try again.")
+    workers_ai.queue_error(429, 3040, "Capacity temporarily exceeded, please try again.")
+    workers_ai.queue_reply("# Fine\n\nNow it works.")
+    assert await client.complete(MESSAGES) == "# Fine\n\nNow it works."
+    assert len(workers_ai.run_requests()) == 3
+
+
+async def test_retry_after_header_is_honoured(workers_ai: FakeWorkersAI) -> None:
+    slept: list[float] = []
+
+    async def record_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    client = make_client(workers_ai, sleep=record_sleep)
+    try:
+        workers_ai.queue_error(429, 3040, "Capacity temporarily exceeded", retry_after=7)
+        workers_ai.queue_reply("# Ok\n\nBody.")
+        await client.complete(MESSAGES)
+        assert slept == [pytest.approx(0.05)]  # Retry-After 7, capped by backoff_max in tests
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (429, 3036, ai.DailyQuotaExceeded),
+        (401, 10000, ai.AuthenticationFailed),
+        (403, 10000, ai.AuthenticationFailed),
+        (400, 5007, ai.ModelNotAvailable),
+        (400, 5004, ai.RequestRejected),
+        (413, 5021, ai.RequestRejected),
+    ],
+)
+async def test_errors_that_are_not_retried(
+    workers_ai: FakeWorkersAI,
+    client: WorkersAIClient,
+    status: int,
+    code: int,
+    error: type[ai.WorkersAIError],
+) -> None:
+    workers_ai.queue_error(status, code, "nope")
+    workers_ai.queue_reply("# never\n\nreached")
+    with pytest.raises(error) as caught:
+        await client.complete(MESSAGES)
+    assert caught.value.code == code
+    assert caught.value.status == status
+    assert len(workers_ai.run_requests()) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 408])
+async def test_server_errors_are_retried(
+    workers_ai: FakeWorkersAI, client: WorkersAIClient, status: int
+) -> None:
+    workers_ai.queue_error(status, None, "upstream trouble", html=True)
+    workers_ai.queue_reply("# Back\n\nAll good.")
+    assert await client.complete(MESSAGES) == "# Back\n\nAll good."
+
+
+async def test_html_error_page_is_a_typed_error_after_retries(
+    workers_ai: FakeWorkersAI, client: WorkersAIClient
+) -> None:
+    for _ in range(4):
+        workers_ai.queue_error(502, None, "Bad gateway", html=True)
+    with pytest.raises(ai.ServiceUnavailable, match="non-JSON text/html"):
+        await client.complete(MESSAGES)
+    assert len(workers_ai.run_requests()) == 4
+
+
+async def test_real_bad_token_and_unknown_model(workers_ai: FakeWorkersAI) -> None:
+    bad_token = WorkersAIClient(
+        api_url=workers_ai.api_url,
+        account_id="acc123",
+        api_token="wrong",
+        model=GEMMA,
+        max_tokens=512,
+    )
+    unknown = make_client(workers_ai, model="@cf/nobody/no-such-model")
+    try:
+        with pytest.raises(ai.AuthenticationFailed):
+            await bad_token.complete(MESSAGES)
+        with pytest.raises(ai.ModelNotAvailable):
+            await unknown.complete(MESSAGES)
+    finally:
+        await bad_token.aclose()
+        await unknown.aclose()
+
+
+async def test_connection_refused_is_retried_then_reported() -> None:
+    client = WorkersAIClient(
+        api_url="http://127.0.0.1:9",  # discard port: nothing listens
+        account_id="acc",
+        api_token="t",
+        model=GEMMA,
+        max_tokens=512,
+        max_attempts=2,
+        backoff_initial=0.01,
+    )
+    try:
+        with pytest.raises(ai.ServiceUnavailable, match="could not reach Workers AI"):
+            await client.complete(MESSAGES)
+    finally:
+        await client.aclose()
