@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 from urllib3.util.retry import Retry
@@ -99,6 +101,7 @@ class GitHubRepository:
             auth=Auth.Token(token),
             base_url=api_url,
             timeout=timeout,
+            lazy=True,  # no request until one is needed: the repo object costs nothing
             # PyGithub's own fixed spacing (1 s between writes) would serialise every user.
             seconds_between_requests=None,
             seconds_between_writes=None,
@@ -106,7 +109,7 @@ class GitHubRepository:
             if retry is not None
             else GithubRetry(total=3, backoff_factor=0.5, max_rate_limit_wait=120),
         )
-        self._repo: Repository = self._github.get_repo(repo, lazy=True)
+        self._repo: Repository = self._github.get_repo(repo)
 
     def close(self) -> None:
         self._github.close()
@@ -120,10 +123,26 @@ class GitHubRepository:
             return self._default_branch
 
     def _call(self, action: Callable[[], T]) -> T:
-        try:
+        with self._translated_errors():
             return action()
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        """Every failure leaves here as a PublishError with a message fit for the writer."""
+        try:
+            yield
         except GithubException as exc:
             raise explain(exc, self.full_name) from exc
+        except requests.exceptions.RetryError as exc:
+            # urllib3 gave up retrying 5xx answers; the last status is in the reason text.
+            raise PublishError(
+                "GitHub is having trouble right now (server errors after retries). "
+                "Try again in a few minutes."
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise PublishError(
+                f"Could not reach GitHub ({type(exc).__name__}). Try again in a few minutes."
+            ) from exc
 
     def open_pull_request(
         self,
@@ -134,11 +153,12 @@ class GitHubRepository:
         title: str,
         body: str,
     ) -> PullRequestRef:
-        base = self.base_branch()
-        head_sha = self._call(lambda: self._repo.get_git_ref(f"heads/{base}").object.sha)
-        branch = self._create_branch(branch, head_sha)
-        post, file_sha, commit_sha, commit_url = self._create_file(post, branch, commit_message)
-        pull = self._create_pull(base=base, branch=branch, title=title, body=body)
+        with self._translated_errors():
+            base = self.base_branch()
+            head_sha = self._repo.get_git_ref(f"heads/{base}").object.sha
+            branch = self._create_branch(branch, head_sha)
+            post, file_sha, commit_sha, commit_url = self._create_file(post, branch, commit_message)
+            pull = self._create_pull(base=base, branch=branch, title=title, body=body)
         return PullRequestRef(
             number=pull[0],
             url=pull[1],
@@ -159,7 +179,7 @@ class GitHubRepository:
             except GithubException as exc:
                 if exc.status == 422 and "already exists" in _message_of(exc).lower():
                     continue  # someone else's branch (or an old one of ours): never reuse blindly
-                raise explain(exc, self.full_name) from exc
+                raise
         raise PublishError(f"Could not find a free branch name for {wanted}.")
 
     def _create_file(
@@ -177,7 +197,7 @@ class GitHubRepository:
                 # 422 without a sha means the file exists: an existing post is never overwritten.
                 if exc.status == 422 and "sha" in _message_of(exc).lower():
                     continue
-                raise explain(exc, self.full_name) from exc
+                raise
             content, commit = result["content"], result["commit"]
             return candidate, content.sha, commit.sha, commit.html_url or ""
         raise PublishError(f"Could not find a free file name for {post.path}.")
@@ -192,7 +212,7 @@ class GitHubRepository:
                 found = self.find_pull(branch)
                 if found is not None:
                     return found
-            raise explain(exc, self.full_name) from exc
+            raise
 
     def find_pull(self, branch: str) -> tuple[int, str] | None:
         pulls = self._call(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import frontmatter
 
 from tests.botprocess import STRANGER_ID, WRITER_ID, BotProcess
@@ -146,3 +148,32 @@ def test_no_secret_reaches_the_log(
     for secret in (telegram.token, workers_ai.token, github.token):
         assert secret not in logs
     assert telegram.token.split(":", 1)[1] not in logs
+
+
+def test_github_failure_is_explained_to_the_writer(
+    bot: BotProcess, telegram: FakeTelegram, github: FakeGitHub
+) -> None:
+    github.push = False  # the token lost write access
+    telegram.send_text(WRITER_ID, REQUEST)
+    text = result_message(telegram)
+    assert "may not write to acme/blog (403)" in text
+    assert "Contents and Pull requests" in text
+    assert github.pulls() == []
+
+
+def test_empty_allowlist_serves_nobody_and_logs_why(
+    bot_env: dict[str, str],
+    telegram: FakeTelegram,
+    workers_ai: FakeWorkersAI,
+    tmp_path: Path,
+) -> None:
+    bot_env["ALLOWED_USER_IDS"] = ""
+    process = BotProcess(bot_env, tmp_path, telegram).start()
+    try:
+        telegram.send_text(WRITER_ID, REQUEST)
+        reply = telegram.wait_for_bot_message(WRITER_ID, contains=str(WRITER_ID), timeout=20)
+        assert "ALLOWED_USER_IDS" in reply.text
+        assert workers_ai.run_requests() == []
+    finally:
+        process.stop()
+    assert "ALLOWED_USER_IDS is empty" in process.logs()
