@@ -9,8 +9,10 @@ from datetime import datetime
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.conversation import ConversationStore
 from bot.github_repo import GitHubRepository
-from bot.service import PostLayout, PostService
+from bot.service import PostLayout, PostService, Writer
+from bot.state import StateStore, open_state_store, state_on_ephemeral_disk
 from bot.telegram_bot import BlogBot, build_application
 from bot.workers_ai import WorkersAIClient
 
@@ -40,10 +42,21 @@ def build_repository(settings: Settings) -> GitHubRepository:
     )
 
 
-def build_service(
-    settings: Settings, model: WorkersAIClient, repository: GitHubRepository
-) -> PostService:
-    return PostService(
+def build_state(settings: Settings) -> StateStore:
+    redis_url = settings.redis_url_value
+    if state_on_ephemeral_disk(redis_url=redis_url, dyno=settings.dyno):
+        log.warning(
+            "State is in %s on a Heroku dyno, whose disk is wiped on every restart: "
+            "conversations will be forgotten. Add the Heroku Key-Value Store (REDIS_URL).",
+            settings.state_path,
+        )
+    return open_state_store(redis_url=redis_url, sqlite_path=settings.state_path)
+
+
+def build_writer(
+    settings: Settings, model: WorkersAIClient, repository: GitHubRepository, state: StateStore
+) -> Writer:
+    posts = PostService(
         model=model,
         repository=repository,
         layout=PostLayout(
@@ -53,12 +66,16 @@ def build_service(
         ),
         clock=local_now,
     )
+    conversations = ConversationStore(state, ttl_seconds=settings.conversation_ttl_hours * 3600)
+    return Writer(posts, conversations)
 
 
 def build_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
     model = build_model(settings)
     repository = build_repository(settings)
-    service = build_service(settings, model, repository)
+    state = build_state(settings)
+    log.info("conversation state: %s", state.description)
+    writer = build_writer(settings, model, repository, state)
     if not settings.allowed_user_ids:
         log.warning(
             "ALLOWED_USER_IDS is empty: the bot will answer everyone with their user id and "
@@ -67,11 +84,12 @@ def build_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
 
     async def close_clients() -> None:
         await model.aclose()
+        await state.close()
         await asyncio.to_thread(repository.close)
 
     return build_application(
         token=settings.telegram_bot_token.get_secret_value(),
         api_url=settings.telegram_api_url,
-        blog_bot=BlogBot(service, settings.allowed_user_ids),
+        blog_bot=BlogBot(writer, settings.allowed_user_ids),
         on_shutdown=close_clients,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
         description="Comma-separated Telegram user ids allowed to use the bot (deny by default).",
     )
     state_path: Path = Field(Path("blogbot.sqlite3"), description="SQLite file for state.")
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis URL for state (Heroku Key-Value Store sets it); SQLite when unset.",
+    )
+    conversation_ttl_hours: float = Field(
+        24.0, gt=0, description="A conversation is forgotten after this long without activity."
+    )
+    dyno: str | None = Field(None, description="Set by Heroku; used to warn about local state.")
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
 
     @field_validator("allowed_user_ids", mode="before")
@@ -165,10 +174,21 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter that keeps them out of log lines."""
-        return [
+        secrets = [
             s.get_secret_value()
             for s in (self.telegram_bot_token, self.cloudflare_api_token, self.github_token)
         ]
+        if self.redis_url is not None:
+            secrets.append(self.redis_url.get_secret_value())
+            password = urlsplit(self.redis_url.get_secret_value()).password
+            if password:
+                secrets.append(password)
+        return secrets
+
+    @property
+    def redis_url_value(self) -> str | None:
+        value = self.redis_url.get_secret_value().strip() if self.redis_url else ""
+        return value or None
 
 
 class ConfigError(Exception):

@@ -12,10 +12,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
@@ -37,6 +38,16 @@ class PullRequestRef:
     commit_sha: str
     commit_url: str
     title: str
+
+
+@dataclass(frozen=True)
+class FileCommit:
+    file_sha: str
+    commit_sha: str
+    commit_url: str
+
+
+PullState = Literal["open", "closed", "merged"]
 
 
 class PublishError(Exception):
@@ -97,6 +108,8 @@ class GitHubRepository:
         self._configured_base = base_branch
         self._default_branch: str | None = None
         self._lock = threading.Lock()
+        # The PR read by the state check before a revision, reused to edit its title.
+        self._pull_cache: dict[int, PullRequest] = {}
         self._github = Github(
             auth=Auth.Token(token),
             base_url=api_url,
@@ -222,3 +235,50 @@ class GitHubRepository:
             return None
         newest = max(pulls, key=lambda p: p.number)
         return newest.number, newest.html_url
+
+    def pull_state(self, number: int) -> PullState:
+        """ "open", "closed" or "merged": a revision only goes to an open pull request."""
+        with self._translated_errors():
+            pull = self._repo.get_pull(number)
+            self._pull_cache[number] = pull
+            while len(self._pull_cache) > 100:
+                self._pull_cache.pop(next(iter(self._pull_cache)))
+        if pull.merged:
+            return "merged"
+        return "open" if pull.state == "open" else "closed"
+
+    def _pull(self, number: int) -> PullRequest:
+        cached = self._pull_cache.get(number)
+        return cached if cached is not None else self._repo.get_pull(number)
+
+    def update_post(
+        self,
+        *,
+        number: int,
+        branch: str,
+        path: str,
+        content: str,
+        file_sha: str,
+        commit_message: str,
+        new_title: str | None,
+    ) -> FileCommit:
+        """One commit replacing the post on its branch; the PR title follows when it changed."""
+        with self._translated_errors():
+            result = self._repo.update_file(path, commit_message, content, file_sha, branch=branch)
+            if new_title is not None:
+                self._pull(number).edit(title=new_title)
+        new_content, commit = result["content"], result["commit"]
+        return FileCommit(
+            file_sha=new_content.sha, commit_sha=commit.sha, commit_url=commit.html_url or ""
+        )
+
+    def discard(self, *, number: int, branch: str) -> None:
+        """Close the pull request and delete its branch."""
+        with self._translated_errors():
+            self._pull(number).edit(state="closed")
+            try:
+                self._repo.get_git_ref(f"heads/{branch}").delete()
+            except GithubException as exc:
+                if exc.status not in (404, 422):  # already gone is what we wanted
+                    raise
+        self._pull_cache.pop(number, None)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from html import escape
 
 from bot import workers_ai as ai
+from bot.conversation import PostThread
 from bot.drafts import DraftFormatError
-from bot.github_repo import PublishError
+from bot.github_repo import PublishError, PullState
+from bot.service import Outcome
 
 HELP = (
     "<b>I turn your notes into a blog post and open a pull request with it.</b>\n\n"
@@ -18,10 +20,26 @@ HELP = (
     "<i>A post about our move to Postgres 17, mention the 40% speed-up.</i>\n\n"
     "I draft the post, commit it to a new branch of the blog's repository and reply with the "
     "pull request link. Maintainers review and merge it as usual.\n\n"
-    "/help shows this message."
+    "Then just keep talking: <i>shorter</i>, <i>add a section on costs</i>, <i>friendlier "
+    "title</i>… each message revises the same post and adds a commit to the same pull request. "
+    "Reply to one of my earlier results to revise that post instead.\n\n"
+    "/new starts a new post\n"
+    "/status shows the current post\n"
+    "/discard closes its pull request and deletes the branch\n"
+    "/cancel stops the job in progress\n"
+    "/help shows this message"
 )
 
 WORKING = "✍️ Drafting your post…"
+QUEUED = "⏳ Queued behind your previous request…"
+CANCELLED = "Cancelled. Nothing was written to GitHub."
+NO_POST = "There is no current post. Send me your notes to start one."
+NOTHING_RUNNING = "Nothing is running right now."
+TOO_LATE_TO_CANCEL = "Too late to cancel: the post is being written to GitHub right now."
+BUTTON_NOT_YOURS = "Sorry, only the bot's allowed writers can use these buttons."
+STALE_BUTTON = "This button is out of date."
+BUSY = "Please wait until the current job has finished."
+KEPT = "OK, the pull request stays open."
 
 NOT_TEXT = "I can only work with text. Send me your notes for the post as a message."
 
@@ -34,11 +52,65 @@ def not_allowed(user_id: int) -> str:
     )
 
 
-def published(number: int, title: str, url: str, path: str, words: int) -> str:
+def _link(url: str, text: str | None = None) -> str:
+    return f'<a href="{escape(url, quote=True)}">{escape(text or url)}</a>'
+
+
+def outcome(result: Outcome) -> str:
+    thread = result.thread
+    if result.kind == "created":
+        lines = [f"ℹ️ {escape(result.note)}"] if result.note else []
+        lines += [
+            f"✅ Pull request <b>#{thread.number}</b> is open: <b>{escape(thread.title)}</b>",
+            _link(thread.url),
+            f"<code>{escape(thread.path)}</code> · {thread.words} words",
+            "Send more messages to revise it, or /new for another post.",
+        ]
+        return "\n".join(lines)
+    before = result.previous
+    lines = [f"✏️ Revised pull request <b>#{thread.number}</b>: <b>{escape(thread.title)}</b>"]
+    if before is not None and before.title != thread.title:
+        lines.append(f"Title: {escape(before.title)} → {escape(thread.title)}")
+    if before is not None:
+        lines.append(f"Words: {before.words} → {thread.words}")
+    link = _link(thread.commit_url, "See the new commit") if thread.commit_url else ""
+    lines.append(
+        " · ".join(filter(None, [link, _link(thread.url, f"Pull request #{thread.number}")]))
+    )
+    return "\n".join(lines)
+
+
+def started_over(previous: PostThread | None) -> str:
+    text = "🆕 OK, your next message starts a new post."
+    if previous is not None:
+        text += f" Pull request #{previous.number} stays as it is."
+    return text
+
+
+def status(thread: PostThread, state: PullState) -> str:
+    updated = thread.updated_at.replace("T", " ")
+    return "\n".join(
+        [
+            f"📝 <b>{escape(thread.title)}</b>",
+            f"Pull request {_link(thread.url, f'#{thread.number}')} is <b>{state}</b>",
+            f"<code>{escape(thread.path)}</code> · {thread.words} words · "
+            f"{thread.revisions} revision{'s' if thread.revisions != 1 else ''}",
+            f"Last update: {escape(updated)}",
+        ]
+    )
+
+
+def confirm_discard(thread: PostThread) -> str:
     return (
-        f"✅ Pull request <b>#{number}</b> is open: <b>{escape(title)}</b>\n"
-        f'<a href="{escape(url, quote=True)}">{escape(url)}</a>\n'
-        f"<code>{escape(path)}</code> · {words} words"
+        f"Close pull request <b>#{thread.number}</b> ({escape(thread.title)}) and delete its "
+        "branch? The post will not be published."
+    )
+
+
+def discarded(thread: PostThread) -> str:
+    return (
+        f"🗑 Closed pull request #{thread.number} and deleted the branch "
+        f"<code>{escape(thread.branch)}</code>."
     )
 
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
 
 from telegram import (
+    Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -24,35 +29,89 @@ from telegram.ext import (
 )
 
 from bot import replies
-from bot.service import PostService
+from bot.chat_jobs import ChatJobs, Job, Piece
+from bot.conversation import PostThread
+from bot.service import Writer
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [
+    BotCommand("new", "Start a new post"),
+    BotCommand("status", "Show the current post"),
+    BotCommand("discard", "Close the current pull request"),
+    BotCommand("cancel", "Stop the job in progress"),
     BotCommand("help", "How to use this bot"),
 ]
 
+# Callback data: short and fixed-shape, far inside Telegram's 64-byte limit.
+NEW_POST = "new"
+DISCARD_ASK = "discard:"
+DISCARD_CONFIRM = "discard!:"
+KEEP = "keep"
+
+
+def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"Open pull request #{thread.number}", url=thread.url)],
+            [
+                InlineKeyboardButton("New post", callback_data=NEW_POST),
+                InlineKeyboardButton("Discard", callback_data=f"{DISCARD_ASK}{thread.number}"),
+            ],
+        ]
+    )
+
+
+def confirm_keyboard(number: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"Yes, close #{number}", callback_data=f"{DISCARD_CONFIRM}{number}"
+                ),
+                InlineKeyboardButton("Keep it", callback_data=KEEP),
+            ]
+        ]
+    )
+
 
 class BlogBot:
-    """The handlers. Holds the service and the allowlist; no Telegram state of its own."""
+    """The handlers. Holds the writer service, the allowlist and the per-chat job queue."""
 
-    def __init__(self, service: PostService, allowed_user_ids: Collection[int]) -> None:
-        self.service = service
+    def __init__(
+        self,
+        writer: Writer,
+        allowed_user_ids: Collection[int],
+        *,
+        join_window: float = 2.0,
+    ) -> None:
+        self.writer = writer
+        self.allowed_ids = frozenset(allowed_user_ids)
         self.allowed = filters.User(user_id=list(allowed_user_ids))
+        self.join_window = join_window
+        self.jobs = ChatJobs(self.run_job, join_window=join_window)
+        self._bot: Bot | None = None
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
-        updates = filters.UpdateType.MESSAGE
-        # Deny first: a stranger's message never reaches a handler that spends money.
-        app.add_handler(MessageHandler(updates & ~self.allowed, self.deny))
-        app.add_handler(CommandHandler(["start", "help"], self.help, filters=self.allowed))
-        app.add_handler(
-            MessageHandler(
-                updates & filters.TEXT & ~filters.COMMAND & self.allowed, self.write_post
-            )
+        self._bot = app.bot
+        self.jobs = ChatJobs(
+            self.run_job, join_window=self.join_window, create_task=app.create_task
         )
-        app.add_handler(MessageHandler(updates & self.allowed, self.not_text))
+        messages = filters.UpdateType.MESSAGE
+        allowed = messages & self.allowed
+        # Deny first: a stranger's message never reaches a handler that spends money.
+        app.add_handler(MessageHandler(messages & ~self.allowed, self.deny))
+        app.add_handler(CommandHandler(["start", "help"], self.help, filters=allowed))
+        app.add_handler(CommandHandler("new", self.new_post, filters=allowed))
+        app.add_handler(CommandHandler("status", self.status, filters=allowed))
+        app.add_handler(CommandHandler("discard", self.discard, filters=allowed))
+        app.add_handler(CommandHandler("cancel", self.cancel, filters=allowed))
+        app.add_handler(MessageHandler(allowed & filters.TEXT & ~filters.COMMAND, self.write_post))
+        app.add_handler(MessageHandler(allowed, self.not_text))
+        app.add_handler(CallbackQueryHandler(self.button))
         app.add_error_handler(self.on_error)
 
+    # -- messages ----------------------------------------------------------------------------
     async def deny(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         message = update.effective_message
@@ -73,32 +132,186 @@ class BlogBot:
         message = update.effective_message
         if message is None or not message.text:
             return
-        await message.chat.send_action(ChatAction.TYPING)
-        status = await message.reply_text(replies.WORKING)
-        await self._finish(status, lambda: self._publish(message.text or ""))
-
-    async def _publish(self, text: str) -> tuple[str, InlineKeyboardMarkup]:
-        result = await self.service.create_post(text)
-        pull = result.pull
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(f"Open pull request #{pull.number}", url=pull.url)]]
+        replied = message.reply_to_message
+        reply_to = (
+            replied.message_id
+            if replied and replied.from_user and replied.from_user.id == context.bot.id
+            else None
         )
-        text = replies.published(pull.number, pull.title, pull.url, pull.path, result.words)
-        log.info("opened pull request #%d (%s)", pull.number, pull.path)
-        return text, keyboard
-
-    async def _finish(
-        self,
-        status: Message,
-        work: Callable[[], Awaitable[tuple[str, InlineKeyboardMarkup | None]]],
-    ) -> None:
+        chat_id = message.chat_id
+        queued_behind = self.jobs.busy(chat_id) or self.jobs.waiting(chat_id) > 0
+        job = self.jobs.add(chat_id, Piece(message.text, message.message_id, reply_to))
+        if job is None:
+            return  # joined the job of the paste it belongs to
         try:
-            text, keyboard = await work()
-        except Exception as exc:
-            log.exception("job failed in chat %s", status.chat_id)
-            await status.edit_text(replies.failure(exc), parse_mode=ParseMode.HTML)
+            await message.chat.send_action(ChatAction.TYPING)
+            job.status = await message.reply_text(
+                replies.QUEUED if queued_behind else replies.WORKING
+            )
+        finally:
+            self.jobs.start(job)  # even without a status message the job must run
+
+    async def run_job(self, job: Job) -> None:
+        status: Message | None = job.status
+
+        def point_of_no_return() -> None:
+            job.cancellable = False
+
+        try:
+            if status is not None and status.text == replies.QUEUED:
+                status = await status.edit_text(replies.WORKING) or status  # type: ignore[assignment]
+            outcome = await self.writer.handle(
+                job.chat_id,
+                job.text,
+                reply_to=job.reply_to,
+                status_message_id=status.message_id if status else None,
+                before_publish=point_of_no_return,
+            )
+        except asyncio.CancelledError:
+            if not job.cancelled:
+                raise
+            await self._show(job.chat_id, status, replies.CANCELLED)
             return
-        await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        except Exception as exc:
+            log.exception("job failed in chat %s", job.chat_id)
+            await self._show(job.chat_id, status, replies.failure(exc))
+            return
+        log.info(
+            "%s pull request #%d (%s) in chat %s",
+            outcome.kind,
+            outcome.thread.number,
+            outcome.thread.path,
+            job.chat_id,
+        )
+        await self._show(
+            job.chat_id, status, replies.outcome(outcome), result_keyboard(outcome.thread)
+        )
+
+    async def _show(
+        self,
+        chat_id: int,
+        status: Message | None,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        if status is not None:
+            await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            return
+        if self._bot is not None:
+            await self._bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
+
+    # -- commands ----------------------------------------------------------------------------
+    async def new_post(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        previous = await self.writer.start_over(message.chat_id)
+        await message.reply_text(replies.started_over(previous), parse_mode=ParseMode.HTML)
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        thread = await self.writer.post(message.chat_id)
+        if thread is None:
+            await message.reply_text(replies.NO_POST)
+            return
+        state = await self.writer.state_of(thread)
+        await message.reply_text(
+            replies.status(thread, state),
+            parse_mode=ParseMode.HTML,
+            reply_markup=result_keyboard(thread) if state == "open" else None,
+        )
+
+    async def discard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        thread = await self.writer.post(message.chat_id)
+        if thread is None:
+            await message.reply_text(replies.NO_POST)
+            return
+        await message.reply_text(
+            replies.confirm_discard(thread),
+            parse_mode=ParseMode.HTML,
+            reply_markup=confirm_keyboard(thread.number),
+        )
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        cancelled = self.jobs.cancel(message.chat_id)
+        if cancelled is None:
+            await message.reply_text(replies.NOTHING_RUNNING)
+        elif not cancelled:
+            await message.reply_text(replies.TOO_LATE_TO_CANCEL)
+        # When cancelled, the job's own status message says so.
+
+    # -- buttons -----------------------------------------------------------------------------
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.message is None:
+            return
+        if query.from_user.id not in self.allowed_ids:
+            await query.answer(replies.BUTTON_NOT_YOURS, show_alert=True)
+            return
+        chat_id = query.message.chat.id
+        data = query.data or ""
+        if data == NEW_POST:
+            previous = await self.writer.start_over(chat_id)
+            await query.answer("OK")
+            await context.bot.send_message(
+                chat_id, replies.started_over(previous), parse_mode=ParseMode.HTML
+            )
+        elif data == KEEP:
+            await query.answer("Kept")
+            await self._edit_button_message(query, replies.KEPT)
+        elif data.startswith((DISCARD_ASK, DISCARD_CONFIRM)):
+            await self._discard_button(query, chat_id, data)
+        else:
+            await query.answer(replies.STALE_BUTTON)
+
+    async def _discard_button(self, query: CallbackQuery, chat_id: int, data: str) -> None:
+        confirm = data.startswith(DISCARD_CONFIRM)
+        try:
+            number = int(data.split(":", 1)[1])
+        except ValueError:
+            await query.answer(replies.STALE_BUTTON)
+            return
+        thread = await self.writer.post(chat_id, number)
+        if thread is None:
+            await query.answer(replies.STALE_BUTTON)
+            return
+        if self.jobs.busy(chat_id):
+            await query.answer(replies.BUSY, show_alert=True)
+            return
+        if not confirm:
+            await query.answer()
+            await query.get_bot().send_message(
+                chat_id,
+                replies.confirm_discard(thread),
+                parse_mode=ParseMode.HTML,
+                reply_markup=confirm_keyboard(number),
+            )
+            return
+        await query.answer("Discarding…")
+        try:
+            await self.writer.discard(chat_id, number)
+        except Exception as exc:
+            log.exception("discard failed in chat %s", chat_id)
+            await self._edit_button_message(query, replies.failure(exc))
+            return
+        await self._edit_button_message(query, replies.discarded(thread))
+
+    @staticmethod
+    async def _edit_button_message(query: CallbackQuery, text: str) -> None:
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:  # the message is gone or already says this
+            log.info("could not edit a button message: %s", exc)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("unhandled error while handling an update", exc_info=context.error)
@@ -113,8 +326,7 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(COMMANDS)
-        me = app.bot.username
-        log.info("bot @%s is up, polling for updates", me)
+        log.info("bot @%s is up, polling for updates", app.bot.username)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         if on_shutdown is not None:

@@ -19,6 +19,8 @@ from github import (
 )
 from github.Repository import Repository
 
+from tests.fakes import contracts
+from tests.fakes.contracts import validate_github_request, validate_github_response
 from tests.fakes.github import FakeGitHub, secondary_rate_limit_response, server_error
 
 BRANCH = "post/2026-01-01-hello"
@@ -264,6 +266,7 @@ def test_read_only_token_cannot_write() -> None:
 
 def test_deleting_branch_closes_its_pr(fake: FakeGitHub, repo: Repository) -> None:
     number = open_post_pr(fake, repo)
+    assert repo.get_branch(BRANCH).commit.sha == fake.branches()[BRANCH]  # slash in the name
     repo.get_git_ref(f"heads/{BRANCH}").delete()
     assert BRANCH not in fake.branches()
     pr = repo.get_pull(number)
@@ -342,17 +345,64 @@ def test_headers_and_raw_http(fake: FakeGitHub) -> None:
     assert r.json()["login"] == "blogbot"
 
 
-def test_validation_flags_a_broken_response() -> None:
-    from tests.fakes.contracts import validate_github_response
+# -- contract checks ------------------------------------------------------------------------------
+JSON = {"Content-Type": "application/json; charset=utf-8"}
 
-    problems = validate_github_response(
-        "GET",
-        "/repos/acme/blog/git/ref/heads/main",
-        200,
-        {"Content-Type": "application/json"},
-        b'{"ref": "refs/heads/main"}',
-    )
-    assert problems and "required" in problems[0]
+
+@pytest.mark.parametrize("engine", ["compiled", "openapi-core"])
+def test_both_engines_flag_broken_traffic(engine: str) -> None:
+    def response(method: str, path: str, status: int, body: bytes) -> list[str]:
+        return validate_github_response(method, path, status, JSON, body, engine=engine)
+
+    def request(method: str, path: str, body: bytes = b"", **query: str) -> list[str]:
+        q = {k: [v] for k, v in query.items()}
+        return validate_github_request(method, path, JSON, body, q, engine=engine)
+
+    ref = "/repos/acme/blog/git/ref/heads/main"
+    assert "required" in response("GET", ref, 200, b'{"ref": "refs/heads/main"}')[0]
+    assert response("GET", "/repos/acme/blog/pulls/1", 200, b'{"number": "1"}')
+    assert response("POST", "/repos/acme/blog/git/refs", 201, b"[]")
+    assert response("GET", "/repos/acme/blog/pulls/1", 201, b"{}")  # undeclared status
+    assert response("GET", "/repos/acme/blog/pulls/1", 418, b"{}") == []  # any error: basic-error
+    assert response("GET", "/repos/acme/blog/pulls/1", 401, b'{"message": 1}')
+    assert response("GET", "/rate_limit", 200, b"not json")
+    assert request("POST", "/repos/acme/blog/git/refs", b'{"ref": "refs/heads/x"}')  # no sha
+    assert request("POST", "/repos/acme/blog/git/refs")  # no body at all
+    assert request("GET", "/repos/acme/blog/pulls", state="bogus")
+    assert request("GET", "/repos/acme/blog/pulls", per_page="many")
+    assert request("GET", "/repos/acme/blog/pulls", state="all", per_page="5") == []
+    listing = b'[{"type": "file", "size": 1, "name": "a", "path": "a", "sha": "0", '
+    listing += b'"url": "http://x/a", "git_url": null, "html_url": null, "download_url": null, '
+    listing += b'"_links": {"git": null, "html": null, "self": "http://x/a"}}]'
+    contents = "/repos/acme/blog/contents/content/posts"
+    assert response("GET", contents, 200, listing) == []  # discriminator workaround
+    assert response("GET", contents, 200, listing.replace(b'"size": 1', b'"size": "1"'))
+    conflict = b'{"message": "a does not match b", "documentation_url": "d", "status": "409"}'
+    assert response("PUT", contents + "/a.md", 409, conflict) == []  # ambiguous-oneOf workaround
+    assert response("PUT", contents + "/a.md", 409, b'{"message": 409}')
+
+
+def test_openapi_core_engine_accepts_the_fakes_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contracts, "ENGINE", "openapi-core")
+    with FakeGitHub() as fake:
+        repo = client(fake).get_repo("acme/blog")
+        number = open_post_pr(fake, repo)
+        repo.get_contents("content/posts", ref=BRANCH)
+        repo.get_branch(BRANCH)
+        pr = repo.get_pull(number)
+        pr.add_to_labels("blog")
+        pr.create_issue_comment("hi")
+        pr.create_review_request(reviewers=["editor"])
+        list(pr.get_review_comments())
+        with pytest.raises(GithubException):
+            repo.create_git_ref(ref=f"refs/heads/{BRANCH}", sha=fake.branches()["main"])
+        with pytest.raises(GithubException):
+            repo.update_file(POST, "stale", "x", "0" * 40, branch=BRANCH)
+        with pytest.raises(GithubException):
+            repo.create_pull(base="main", head=BRANCH, title="dup", body="")
+        with pytest.raises(BadCredentialsException):
+            client(fake, token="nope").get_user().login  # noqa: B018
+        assert fake.errors == []
 
 
 def test_validation_can_be_disabled() -> None:

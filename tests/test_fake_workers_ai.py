@@ -11,7 +11,8 @@ import frontmatter
 import httpx
 import pytest
 
-from tests.fakes.contracts import load_spec, workers_ai_supplement_contract
+from tests.fakes import contracts
+from tests.fakes.contracts import FAILURE_SCHEMA, load_spec, workers_ai_supplement_contract
 from tests.fakes.workers_ai import (
     GEMMA_4,
     LLAMA_3_3,
@@ -58,8 +59,7 @@ def assert_failure(response: httpx.Response, status: int, code: int) -> str:
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/json")
     payload = response.json()
-    schema = {"$ref": "#/components/schemas/api-response-common-failure"}
-    assert workers_ai_supplement_contract().schema_errors(schema, payload) == []
+    assert workers_ai_supplement_contract().schema_errors(FAILURE_SCHEMA, payload) == []
     assert payload["success"] is False and payload["result"] is None
     assert payload["messages"] == []
     [error] = payload["errors"]
@@ -202,6 +202,7 @@ def test_wrong_account_is_7003(http: httpx.Client) -> None:
 def test_bad_or_missing_token_is_10000(fake: FakeWorkersAI, headers: dict[str, str]) -> None:
     r = httpx.post(f"{fake.api_url}/accounts/acc123/ai/run/{GEMMA_4}", json=chat(), headers=headers)
     assert assert_failure(r, 401, 10000) == "Authentication error"
+    assert fake.run_requests() == [chat()]  # recorded even though refused
 
 
 def test_context_window_is_enforced(http: httpx.Client) -> None:
@@ -247,6 +248,13 @@ def test_html_502_edge_page(fake: FakeWorkersAI, http: httpx.Client) -> None:
 
 
 # -- contract checks ------------------------------------------------------------------------------
+@pytest.fixture(params=["compiled", "openapi-core"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(contracts, "ENGINE", request.param)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("engine")
 def test_malformed_request_is_flagged_and_rejected() -> None:
     with FakeWorkersAI() as fake, httpx.Client(base_url=fake.api_url) as http:
         headers = {"Authorization": f"Bearer {fake.token}"}
@@ -272,6 +280,7 @@ def test_malformed_request_is_flagged_and_rejected() -> None:
         assert len(fake.run_requests()) == 3
 
 
+@pytest.mark.usefixtures("engine")
 def test_correct_requests_produce_no_errors(fake: FakeWorkersAI, http: httpx.Client) -> None:
     for model in (GEMMA_4, LLAMA_3_3, MISTRAL_7B):
         run(http, model, **chat(max_tokens=300, temperature=0.7, seed=1))

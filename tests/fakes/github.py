@@ -19,11 +19,23 @@ are sent as given and are not contract-checked.
 
 Deliberate realism worth knowing:
 * `GET /pulls?head=branch` without the `owner:` prefix ignores the filter (as GitHub does) and
-  lists every PR of the requested state.
+  lists every PR of the requested state. List endpoints paginate (30 per page, `Link` header).
+* `PUT /contents` without `sha` on an existing file: 422 `Invalid request.\n\n"sha" wasn't
+  supplied.`; with a stale sha: 409 "<path> does not match <sha>". `POST /git/refs` for an
+  existing ref: 422 "Reference already exists". `POST /pulls`: 422 "Validation Failed" whose
+  `errors[0].message` is "A pull request already exists for acme:<branch>." or
+  "No commits between main and <branch>".
 * Deleting a branch closes its open pull requests; merging keeps the branch.
 * Writes with a read-only token (`push=False`) answer 403 "Resource not accessible by personal
   access token"; a wrong or missing token answers 401 "Bad credentials"; another repository
-  answers 404 "Not Found".
+  answers 404 "Not Found". X-RateLimit-* headers count down from `rate_limit` (5000); past it,
+  403 "API rate limit exceeded ...".
+* PyGithub 2.10's lazy `repo.get_git_ref("heads/x")` keeps the `/git/ref/` URL it was built
+  with, so `.edit()`/`.delete()` on it go to `PATCH`/`DELETE /git/ref/heads/x`. The fake
+  accepts that spelling as well as the documented `/git/refs/` (set SINGULAR_REF_WRITES = False
+  to answer it with 404); whether GitHub itself accepts it is not established.
+* Timestamps come from a fake clock (2026-01-01, one tick per event), so commit shas are
+  deterministic from run to run.
 """
 
 from __future__ import annotations
@@ -610,10 +622,8 @@ class FakeGitHub(FakeServer):
         common = self._ancestors(a) & self._ancestors(b)
         if not common:
             return None
-        # The common ancestor that is not an ancestor of another common one (newest).
-        for sha in sorted(common, key=lambda s: -self._commits[s].committer.date):
-            return sha
-        return None
+        # The newest common ancestor (the fake clock makes commit dates strictly increase).
+        return max(common, key=lambda sha: self._commits[sha].committer.date)
 
     def _merge_trees(self, base_head: str, head: str) -> str:
         merge_base = self._merge_base(base_head, head)
@@ -1056,7 +1066,7 @@ class FakeGitHub(FakeServer):
         return comment
 
     # -- HTTP plumbing ----------------------------------------------------------------------
-    def _headers(self, status: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         reset = int(datetime.now(UTC).timestamp()) + 3600
         request_id = next(self._request_ids)
         headers = {
@@ -1077,7 +1087,7 @@ class FakeGitHub(FakeServer):
         self, status: int, payload: Any, extra: dict[str, str] | None = None, etag: bool = False
     ) -> Response:
         body = json.dumps(payload).encode()
-        headers = self._headers(status, extra)
+        headers = self._headers(extra)
         if etag:
             headers["ETag"] = f'W/"{hashlib.sha256(body).hexdigest()[:40]}"'
         return Response(status, body, headers)
@@ -1281,7 +1291,7 @@ class FakeGitHub(FakeServer):
         if ref == f"refs/heads/{self.default_branch}":
             raise ApiError(422, "Cannot delete the default branch")
         self._delete_ref(ref)
-        headers = self._headers(204)
+        headers = self._headers()
         headers.pop("Content-Type")
         return Response(204, b"", headers)
 

@@ -262,8 +262,12 @@ class FakeWorkersAI(FakeServer):
         self.account_id = account_id
         self.token = token
         self.validate = validate
+        # Models this account can run (add a ModelInfo to offer another one).
         self.models: dict[str, ModelInfo] = dict(KNOWN_MODELS)
+        # What the model says when nothing is queued: responder(request_json) -> text.
         self.responder: Callable[[dict[str, Any]], str] | None = None
+        # Extra seconds for every run call that reaches the model (queued errors included);
+        # `latency` (from FakeServer) delays every request.
         self.model_latency: float = 0.0
         self._queue: deque[_QueuedReply | _QueuedError] = deque()
         self._run_bodies: list[dict[str, Any]] = []
@@ -365,6 +369,9 @@ class FakeWorkersAI(FakeServer):
             with self._lock:
                 self.errors.append(f"unimplemented Workers AI route: {request.method} {path}")
             return self._failure(404, 7003, "No route for the URI"), True
+        body: Any = None
+        if run or openai:  # every run call is recorded, whatever it is answered
+            body = self._record_run(request)
         if not self._authorized(request):
             return self._failure(401, 10000, "Authentication error"), True
         if match["account"] != self.account_id:
@@ -376,7 +383,20 @@ class FakeWorkersAI(FakeServer):
         if search:
             return self._search(request), True
         model = unquote(match["model"]) if run else None
-        return self._run(request, openai_compatible=openai is not None, model=model)
+        return self._run(request, body, openai_compatible=openai is not None, model=model)
+
+    def _record_run(self, request: RecordedRequest) -> Any:
+        """Parse and record a run call's body -> the parsed JSON (None if unparsable)."""
+        try:
+            body = json.loads(request.body) if request.body else None
+        except ValueError:
+            body = None
+            parsed: dict[str, Any] = {"__raw__": request.body.decode("utf-8", "replace")}
+        else:
+            parsed = body if isinstance(body, dict) else {"__raw__": body}
+        with self._lock:
+            self._run_bodies.append(parsed)
+        return body
 
     def _search(self, request: RecordedRequest) -> Response:
         query = (request.query.get("search") or [""])[0].lower()
@@ -419,17 +439,8 @@ class FakeWorkersAI(FakeServer):
         return self._json(200, payload)
 
     def _run(
-        self, request: RecordedRequest, *, openai_compatible: bool, model: str | None
+        self, request: RecordedRequest, body: Any, *, openai_compatible: bool, model: str | None
     ) -> tuple[Response, bool]:
-        try:
-            body = json.loads(request.body) if request.body else None
-        except ValueError:
-            body = None
-            parsed: dict[str, Any] = {"__raw__": request.body.decode("utf-8", "replace")}
-        else:
-            parsed = body if isinstance(body, dict) else {"__raw__": body}
-        with self._lock:
-            self._run_bodies.append(parsed)
         if openai_compatible:
             model = body.get("model") if isinstance(body, dict) else None
             if not isinstance(model, str):

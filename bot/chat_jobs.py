@@ -1,0 +1,134 @@
+"""One job at a time per chat, in arrival order; pieces of a long paste become one job.
+
+Telegram splits a long paste into several messages of up to 4096 characters that arrive within a
+second or two. A long piece therefore keeps its job open for more pieces for `join_window`
+seconds; a short message (the usual case, and the last piece of a paste) closes it at once, so
+ordinary messages never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Telegram's limit is 4096; clients split a little earlier, at a line or word boundary.
+LONG_PIECE_CHARS = 3500
+
+
+@dataclass
+class Piece:
+    text: str
+    message_id: int
+    reply_to: int | None = None
+
+
+@dataclass
+class Job:
+    chat_id: int
+    pieces: list[Piece]
+    gather_until: float
+    status: Any = None  # the status message the caller attached (opaque here)
+    cancellable: bool = True
+    cancelled: bool = False  # by the writer (/cancel), as opposed to a shutdown
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(piece.text for piece in self.pieces)
+
+    @property
+    def reply_to(self) -> int | None:
+        return self.pieces[0].reply_to
+
+
+TaskFactory = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+
+
+class ChatJobs:
+    def __init__(
+        self,
+        run: Callable[[Job], Awaitable[None]],
+        *,
+        join_window: float = 2.0,
+        create_task: TaskFactory = asyncio.create_task,
+    ) -> None:
+        self._run = run
+        self._join_window = join_window
+        self._create_task = create_task
+        self._queues: dict[int, list[Job]] = {}
+        self._running: dict[int, tuple[Job, asyncio.Task[None]]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+
+    def _gather_deadline(self, piece: Piece) -> float:
+        now = asyncio.get_running_loop().time()
+        return now + self._join_window if len(piece.text) >= LONG_PIECE_CHARS else now
+
+    def add(self, chat_id: int, piece: Piece) -> Job | None:
+        """Queue a piece. Returns the new Job, or None when the piece joined a gathering job.
+
+        The caller attaches its status message to a new job and then calls `start(job)`.
+        """
+        queue = self._queues.setdefault(chat_id, [])
+        loop_time = asyncio.get_running_loop().time()
+        if queue and queue[-1].gather_until > loop_time:
+            queue[-1].pieces.append(piece)
+            queue[-1].gather_until = self._gather_deadline(piece)
+            return None
+        job = Job(chat_id=chat_id, pieces=[piece], gather_until=self._gather_deadline(piece))
+        queue.append(job)
+        return job
+
+    def start(self, job: Job) -> None:
+        job.ready.set()
+        if job.chat_id not in self._workers:
+            self._workers[job.chat_id] = self._create_task(self._work(job.chat_id))
+
+    def waiting(self, chat_id: int) -> int:
+        return len(self._queues.get(chat_id, ()))
+
+    def busy(self, chat_id: int) -> bool:
+        return chat_id in self._running
+
+    def cancel(self, chat_id: int) -> bool | None:
+        """Cancel the chat's running job: True if cancelled, False if too late, None if idle."""
+        running = self._running.get(chat_id)
+        if running is None:
+            return None
+        job, task = running
+        if not job.cancellable:
+            return False
+        job.cancelled = True
+        task.cancel()
+        return True
+
+    async def _work(self, chat_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        queue = self._queues[chat_id]
+        try:
+            while queue:
+                job = queue[0]
+                await job.ready.wait()
+                # Not an Event: each joined piece moves the deadline, so re-check after sleeping.
+                while (delay := job.gather_until - loop.time()) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(delay)
+                queue.pop(0)
+                task = asyncio.ensure_future(self._run(job))
+                self._running[chat_id] = (job, task)
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    if not job.cancelled:
+                        raise  # the worker itself is being cancelled (shutdown)
+                except Exception:
+                    log.exception("job in chat %s failed", chat_id)
+                finally:
+                    self._running.pop(chat_id, None)
+        finally:
+            self._workers.pop(chat_id, None)
+            if not queue:
+                self._queues.pop(chat_id, None)
