@@ -35,6 +35,7 @@ class Job:
     status: Any = None  # the status message the caller attached (opaque here)
     cancellable: bool = True
     cancelled: bool = False  # by the writer (/cancel), as opposed to a shutdown
+    finished: bool = False  # the work is done; only the answer is still being sent
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -97,7 +98,7 @@ class ChatJobs:
     def cancel(self, chat_id: int) -> bool | None:
         """Cancel the chat's running job: True if cancelled, False if too late, None if idle."""
         running = self._running.get(chat_id)
-        if running is None:
+        if running is None or running[0].finished:
             return None
         job, task = running
         if not job.cancellable:

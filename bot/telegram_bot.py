@@ -157,9 +157,11 @@ class BlogBot:
         def point_of_no_return() -> None:
             job.cancellable = False
 
+        keyboard: InlineKeyboardMarkup | None = None
         try:
             if status is not None and status.text == replies.QUEUED:
-                status = await status.edit_text(replies.WORKING) or status  # type: ignore[assignment]
+                edited = await status.edit_text(replies.WORKING)
+                status = edited if isinstance(edited, Message) else status
             outcome = await self.writer.handle(
                 job.chat_id,
                 job.text,
@@ -170,22 +172,21 @@ class BlogBot:
         except asyncio.CancelledError:
             if not job.cancelled:
                 raise
-            await self._show(job.chat_id, status, replies.CANCELLED)
-            return
+            text = replies.CANCELLED
         except Exception as exc:
             log.exception("job failed in chat %s", job.chat_id)
-            await self._show(job.chat_id, status, replies.failure(exc))
-            return
-        log.info(
-            "%s pull request #%d (%s) in chat %s",
-            outcome.kind,
-            outcome.thread.number,
-            outcome.thread.path,
-            job.chat_id,
-        )
-        await self._show(
-            job.chat_id, status, replies.outcome(outcome), result_keyboard(outcome.thread)
-        )
+            text = replies.failure(exc)
+        else:
+            log.info(
+                "%s pull request #%d (%s) in chat %s",
+                outcome.kind,
+                outcome.thread.number,
+                outcome.thread.path,
+                job.chat_id,
+            )
+            text, keyboard = replies.outcome(outcome), result_keyboard(outcome.thread)
+        job.finished = True  # from here a /cancel finds nothing to stop, not this answer
+        await self._show(job.chat_id, status, text, keyboard)
 
     async def _show(
         self,

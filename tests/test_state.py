@@ -61,34 +61,6 @@ class Backend:
     spec: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = redis_server.configured_url()
-    binary = redis_server.find_binary()
-    ci = redis_server.running_on_ci()
-    plan = redis_server.decide(
-        ci=ci, reachable=redis_server.reachable(url), binary_present=binary is not None
-    )
-    reason = redis_server.how_to_run(url)
-    server: redis_server.PrivateRedis | None = None
-    if plan == "start":
-        assert binary is not None
-        try:
-            server = redis_server.PrivateRedis.start(binary, tmp_path_factory.mktemp("redis"))
-        except RuntimeError as exc:
-            plan = redis_server.decide(ci=ci, reachable=False, binary_present=False)
-            reason = f"{exc}; {reason}"
-    if plan == "fail":
-        pytest.fail(f"CI is set, so the Redis backend tests must run, but {reason}")
-    if plan == "skip":
-        pytest.skip(reason)
-    try:
-        yield server.url if server else url
-    finally:
-        if server:
-            server.stop()
-
-
 @pytest.fixture(params=["sqlite", "redis"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
