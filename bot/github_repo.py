@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeVar
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -277,7 +278,10 @@ class GitHubRepository:
         with self._translated_errors():
             self._pull(number).edit(state="closed")
             try:
-                self._repo.get_git_ref(f"heads/{branch}").delete()
+                # The documented path; a lazy GitRef would DELETE the singular /git/ref/ form.
+                self._repo.requester.requestJsonAndCheck(
+                    "DELETE", f"{self._repo.url}/git/refs/heads/{quote(branch, safe='/')}"
+                )
             except GithubException as exc:
                 if exc.status not in (404, 422):  # already gone is what we wanted
                     raise

@@ -152,6 +152,7 @@ def test_git_data_api_commit(fake: FakeGitHub, repo: Repository) -> None:
         base_tree=base_commit.tree,
     )
     commit = repo.create_git_commit("Add a", tree, [base_commit])
+    fake.SINGULAR_REF_WRITES = True  # PyGithub's lazy GitRef writes to /git/ref/ (singular)
     repo.get_git_ref("heads/main").edit(commit.sha)
     assert fake.file("main", "content/posts/a.md") == "hello\n"
     assert fake.file("main", "README.md") == "# Blog\n"
@@ -267,7 +268,7 @@ def test_read_only_token_cannot_write() -> None:
 def test_deleting_branch_closes_its_pr(fake: FakeGitHub, repo: Repository) -> None:
     number = open_post_pr(fake, repo)
     assert repo.get_branch(BRANCH).commit.sha == fake.branches()[BRANCH]  # slash in the name
-    repo.get_git_ref(f"heads/{BRANCH}").delete()
+    repo.requester.requestJsonAndCheck("DELETE", f"{repo.url}/git/refs/heads/{BRANCH}")
     assert BRANCH not in fake.branches()
     pr = repo.get_pull(number)
     assert pr.state == "closed" and not pr.merged

@@ -41,15 +41,11 @@ Deliberate realism worth knowing:
 from __future__ import annotations
 
 import base64
-import contextlib
 import difflib
 import hashlib
 import itertools
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,26 +99,6 @@ def server_error(status: int = 502, *, html: bool = False) -> Response:
         return Response(status, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
     message = {502: "Server Error", 503: "Service Unavailable"}.get(status, "Server Error")
     return Response.json(status, {"message": message, "status": str(status)})
-
-
-def stop_quickly(fake: FakeServer) -> None:
-    """`fake.stop()` without waiting out serve_forever's 0.5 s poll interval.
-
-    `shutdown()` only takes effect when the serving loop wakes up; a throwaway connection made
-    right after the shutdown flag is set wakes it at once.
-    """
-    server = fake._server
-    if server is None:
-        return
-    port = int(server.server_address[1])
-
-    def poke() -> None:
-        time.sleep(0.005)
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-
-    threading.Thread(target=poke, daemon=True).start()
-    FakeServer.stop(fake)
 
 
 # -- git model ------------------------------------------------------------------------------------
@@ -338,7 +314,7 @@ class FakeGitHub(FakeServer):
 
     # Accept PATCH/DELETE on `/git/ref/{ref}` as well as the documented `/git/refs/{ref}`
     # (PyGithub's lazy GitRef uses the former). Set False to answer those with 404.
-    SINGULAR_REF_WRITES = True
+    SINGULAR_REF_WRITES = False
 
     def __init__(
         self,
@@ -387,9 +363,6 @@ class FakeGitHub(FakeServer):
     def __enter__(self) -> Self:
         self.start()
         return self
-
-    def stop(self) -> None:
-        stop_quickly(self)
 
     @property
     def api_url(self) -> str:
@@ -1798,5 +1771,4 @@ __all__ = [
     "PullRequest",
     "secondary_rate_limit_response",
     "server_error",
-    "stop_quickly",
 ]

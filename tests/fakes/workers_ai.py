@@ -47,7 +47,6 @@ from urllib.parse import unquote
 
 from tests.fakes.base import FakeServer, RecordedRequest, Response
 from tests.fakes.contracts import validate_workers_ai_request, validate_workers_ai_response
-from tests.fakes.github import stop_quickly
 
 GEMMA_4 = "@cf/google/gemma-4-26b-a4b-it"
 LLAMA_3_3 = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
@@ -280,9 +279,6 @@ class FakeWorkersAI(FakeServer):
     def __enter__(self) -> Self:
         self.start()
         return self
-
-    def stop(self) -> None:
-        stop_quickly(self)
 
     # -- test-side API ----------------------------------------------------------------------
     def queue_reply(self, text: str) -> None:
