@@ -6,11 +6,11 @@ import asyncio
 import logging
 from datetime import datetime
 
-from telegram.ext import Application
-
 from bot.config import Settings
 from bot.conversation import ConversationStore
 from bot.github_repo import GitHubRepository
+from bot.jobs import Inbox, JobStore
+from bot.runner import run_bot
 from bot.service import PostLayout, PostService, Writer
 from bot.state import StateStore, open_state_store, state_on_ephemeral_disk
 from bot.telegram_bot import BlogBot, build_application
@@ -70,7 +70,8 @@ def build_writer(
     return Writer(posts, conversations)
 
 
-def build_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
+async def serve(settings: Settings) -> None:
+    """Run the bot until SIGTERM or SIGINT."""
     model = build_model(settings)
     repository = build_repository(settings)
     state = build_state(settings)
@@ -81,15 +82,17 @@ def build_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
             "ALLOWED_USER_IDS is empty: the bot will answer everyone with their user id and "
             "serve nobody. Add the writers' ids to ALLOWED_USER_IDS."
         )
+    inbox = Inbox(state)
+    blog_bot = BlogBot(writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox)
+    app = build_application(
+        token=settings.telegram_bot_token.get_secret_value(),
+        api_url=settings.telegram_api_url,
+        blog_bot=blog_bot,
+    )
 
     async def close_clients() -> None:
         await model.aclose()
         await state.close()
         await asyncio.to_thread(repository.close)
 
-    return build_application(
-        token=settings.telegram_bot_token.get_secret_value(),
-        api_url=settings.telegram_api_url,
-        blog_bot=BlogBot(writer, settings.allowed_user_ids),
-        on_shutdown=close_clients,
-    )
+    await run_bot(app, blog_bot, inbox, on_shutdown=close_clients)

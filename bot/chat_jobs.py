@@ -32,7 +32,7 @@ class Job:
     chat_id: int
     pieces: list[Piece]
     gather_until: float
-    status: Any = None  # the status message the caller attached (opaque here)
+    record: Any = None  # whatever the caller keeps with the job (opaque here)
     cancellable: bool = True
     cancelled: bool = False  # by the writer (/cancel), as opposed to a shutdown
     finished: bool = False  # the work is done; only the answer is still being sent
@@ -69,20 +69,44 @@ class ChatJobs:
         now = asyncio.get_running_loop().time()
         return now + self._join_window if len(piece.text) >= LONG_PIECE_CHARS else now
 
-    def add(self, chat_id: int, piece: Piece) -> Job | None:
-        """Queue a piece. Returns the new Job, or None when the piece joined a gathering job.
+    def add(self, chat_id: int, piece: Piece) -> tuple[Job, bool]:
+        """Queue a piece: (its job, True when the job is new, False when the piece joined).
 
-        The caller attaches its status message to a new job and then calls `start(job)`.
+        The caller attaches its record to a new job and then calls `start(job)`.
         """
         queue = self._queues.setdefault(chat_id, [])
         loop_time = asyncio.get_running_loop().time()
         if queue and queue[-1].gather_until > loop_time:
             queue[-1].pieces.append(piece)
             queue[-1].gather_until = self._gather_deadline(piece)
-            return None
+            return queue[-1], False
         job = Job(chat_id=chat_id, pieces=[piece], gather_until=self._gather_deadline(piece))
         queue.append(job)
+        return job, True
+
+    def resume(self, chat_id: int, piece: Piece, record: Any) -> Job:
+        """Queue a job that was accepted before (a restart, or /retry): it runs as is."""
+        job = Job(chat_id=chat_id, pieces=[piece], gather_until=0.0, record=record)
+        self._queues.setdefault(chat_id, []).append(job)
+        self.start(job)
         return job
+
+    async def drain(self, grace_seconds: float) -> int:
+        """Let queued and running jobs finish for up to `grace_seconds`, then cancel the rest.
+
+        Returns how many jobs were cut short; their records say where to resume.
+        """
+        workers = list(self._workers.values())
+        if workers:
+            await asyncio.wait(workers, timeout=grace_seconds)
+        cut = 0
+        for chat_id, worker in list(self._workers.items()):
+            cut += len(self._queues.get(chat_id, ())) + (chat_id in self._running)
+            worker.cancel()
+        remaining = list(self._workers.values())
+        if remaining:
+            await asyncio.wait(remaining, timeout=1.0)
+        return cut
 
     def start(self, job: Job) -> None:
         job.ready.set()

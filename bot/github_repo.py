@@ -158,75 +158,108 @@ class GitHubRepository:
                 f"Could not reach GitHub ({type(exc).__name__}). Try again in a few minutes."
             ) from exc
 
-    def open_pull_request(
-        self,
-        post: PostFile,
-        *,
-        branch: str,
-        commit_message: str,
-        title: str,
-        body: str,
-    ) -> PullRequestRef:
+    def base_head(self) -> tuple[str, str]:
+        """The base branch and the sha of its head commit: where a new post's branch starts."""
         with self._translated_errors():
             base = self.base_branch()
-            head_sha = self._repo.get_git_ref(f"heads/{base}").object.sha
-            branch = self._create_branch(branch, head_sha)
-            post, file_sha, commit_sha, commit_url = self._create_file(post, branch, commit_message)
-            pull = self._create_pull(base=base, branch=branch, title=title, body=body)
-        return PullRequestRef(
-            number=pull[0],
-            url=pull[1],
-            branch=branch,
-            path=post.path,
-            file_sha=file_sha,
-            commit_sha=commit_sha,
-            commit_url=commit_url,
-            title=title,
-        )
+            return base, self._repo.get_git_ref(f"heads/{base}").object.sha
 
-    def _create_branch(self, wanted: str, head_sha: str) -> str:
-        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            name = wanted if attempt == 1 else f"{wanted}-{attempt}"
-            try:
-                self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
-                return name
-            except GithubException as exc:
-                if exc.status == 422 and "already exists" in _message_of(exc).lower():
-                    continue  # someone else's branch (or an old one of ours): never reuse blindly
-                raise
+    def create_branch(
+        self, wanted: str, head_sha: str, *, ours: bool = False, on_attempt: Callable[[str], None]
+    ) -> str:
+        """Create `wanted` (or `wanted-2`, `-3`… when taken) at head_sha; returns the name.
+
+        `on_attempt(name)` runs before each try so the caller can record the name first: when
+        `ours` is set (a resumed job) an existing branch of the recorded name is adopted.
+        """
+        with self._translated_errors():
+            for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+                name = wanted if attempt == 1 else f"{wanted}-{attempt}"
+                on_attempt(name)
+                try:
+                    self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
+                    return name
+                except GithubException as exc:
+                    if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                        if ours and attempt == 1:
+                            return name  # created by this job before it was interrupted
+                        continue  # someone else's branch: never reuse it
+                    raise
         raise PublishError(f"Could not find a free branch name for {wanted}.")
 
-    def _create_file(
-        self, post: PostFile, branch: str, message: str
-    ) -> tuple[PostFile, str, str, str]:
-        candidate = post
-        for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-            if attempt > 1:
-                candidate = with_suffix(post, attempt)
-            try:
-                result = self._repo.create_file(
-                    candidate.path, message, candidate.content, branch=branch
-                )
-            except GithubException as exc:
-                # 422 without a sha means the file exists: an existing post is never overwritten.
-                if exc.status == 422 and "sha" in _message_of(exc).lower():
-                    continue
-                raise
-            content, commit = result["content"], result["commit"]
-            return candidate, content.sha, commit.sha, commit.html_url or ""
+    def create_file(
+        self,
+        post: PostFile,
+        branch: str,
+        message: str,
+        *,
+        ours: bool = False,
+        on_attempt: Callable[[str], None],
+    ) -> tuple[PostFile, FileCommit]:
+        """Commit the post as a new file; an existing file is never overwritten.
+
+        When the path is taken the name gets a `-2`, `-3`… suffix. When `ours` is set (a resumed
+        job) a file at the recorded path with exactly this content is this job's own commit.
+        """
+        with self._translated_errors():
+            for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
+                candidate = post if attempt == 1 else with_suffix(post, attempt)
+                on_attempt(candidate.path)
+                try:
+                    result = self._repo.create_file(
+                        candidate.path, message, candidate.content, branch=branch
+                    )
+                except GithubException as exc:
+                    # 422 without a sha: the file exists.
+                    if exc.status == 422 and "sha" in _message_of(exc).lower():
+                        if ours and attempt == 1:
+                            adopted = self._same_file(candidate, branch)
+                            if adopted is not None:
+                                return candidate, adopted
+                        continue
+                    raise
+                content, commit = result["content"], result["commit"]
+                return candidate, FileCommit(content.sha, commit.sha, commit.html_url or "")
         raise PublishError(f"Could not find a free file name for {post.path}.")
 
-    def _create_pull(self, *, base: str, branch: str, title: str, body: str) -> tuple[int, str]:
-        try:
-            pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
-            return pull.number, pull.html_url
-        except GithubException as exc:
-            # A retried POST can land twice; "already exists" then means the first one worked.
-            if exc.status == 422 and "already exists" in _message_of(exc).lower():
-                found = self.find_pull(branch)
-                if found is not None:
-                    return found
-            raise
+    def _same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        existing = self._repo.get_contents(post.path, ref=branch)
+        if isinstance(existing, list) or existing.decoded_content != post.content.encode():
+            return None
+        return FileCommit(existing.sha, "", "")
+
+    def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]:
+        """Open the PR; when one exists for the branch (a retried POST) it is the one."""
+        with self._translated_errors():
+            base = self.base_branch()
+            try:
+                pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
+                return pull.number, pull.html_url
+            except GithubException as exc:
+                if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                    found = self.find_pull(branch)
+                    if found is not None:
+                        return found
+                raise
+
+    def open_pull_request(
+        self, post: PostFile, *, branch: str, commit_message: str, title: str, body: str
+    ) -> PullRequestRef:
+        """All the steps in one call, for callers that need no checkpoints."""
+        _, head_sha = self.base_head()
+        branch = self.create_branch(branch, head_sha, on_attempt=lambda _: None)
+        post, commit = self.create_file(post, branch, commit_message, on_attempt=lambda _: None)
+        number, url = self.create_pull(branch=branch, title=title, body=body)
+        return PullRequestRef(
+            number=number,
+            url=url,
+            branch=branch,
+            path=post.path,
+            file_sha=commit.file_sha,
+            commit_sha=commit.commit_sha,
+            commit_url=commit.commit_url,
+            title=title,
+        )
 
     def find_pull(self, branch: str) -> tuple[int, str] | None:
         pulls = self._call(
@@ -263,15 +296,29 @@ class GitHubRepository:
         commit_message: str,
         new_title: str | None,
     ) -> FileCommit:
-        """One commit replacing the post on its branch; the PR title follows when it changed."""
+        """One commit replacing the post on its branch; the PR title follows when it changed.
+
+        A 409 (stale sha) with the file already holding exactly `content` means an interrupted
+        run of this job made the commit: it is adopted, not repeated.
+        """
         with self._translated_errors():
-            result = self._repo.update_file(path, commit_message, content, file_sha, branch=branch)
+            try:
+                result = self._repo.update_file(
+                    path, commit_message, content, file_sha, branch=branch
+                )
+                new_content, commit = result["content"], result["commit"]
+                done = FileCommit(new_content.sha, commit.sha, commit.html_url or "")
+            except GithubException as exc:
+                adopted = None
+                if exc.status == 409:
+                    post = PostFile(path=path, content=content, slug="")
+                    adopted = self._same_file(post, branch)
+                if adopted is None:
+                    raise
+                done = adopted
             if new_title is not None:
                 self._pull(number).edit(title=new_title)
-        new_content, commit = result["content"], result["commit"]
-        return FileCommit(
-            file_sha=new_content.sha, commit_sha=commit.sha, commit_url=commit.html_url or ""
-        )
+        return done
 
     def discard(self, *, number: int, branch: str) -> None:
         """Close the pull request and delete its branch."""

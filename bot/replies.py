@@ -40,6 +40,12 @@ BUTTON_NOT_YOURS = "Sorry, only the bot's allowed writers can use these buttons.
 STALE_BUTTON = "This button is out of date."
 BUSY = "Please wait until the current job has finished."
 KEPT = "OK, the pull request stays open."
+EDITED = (
+    "I saw your edit, but edits don't change the post. Send the change you want as a new message."
+)
+EMPTY = "That message has no text. Send me your notes for the post."
+PUBLISHING = "📤 Publishing your draft…"
+NOTHING_TO_RETRY = "There is nothing to retry."
 
 NOT_TEXT = "I can only work with text. Send me your notes for the post as a message."
 
@@ -50,6 +56,19 @@ def not_allowed(user_id: int) -> str:
         f"Your Telegram user id is <code>{user_id}</code>. To allow it, the bot's maintainer adds "
         "it to <code>ALLOWED_USER_IDS</code> and restarts the bot."
     )
+
+
+def _clip(text: str, limit: int = 400) -> str:
+    """Error details come from outside; keep every message far inside Telegram's 4096."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def preview(thread: PostThread, content: str) -> str:
+    return f"📄 <code>{escape(thread.path)}</code>\n<pre>{escape(content)}</pre>"
+
+
+def preview_caption(thread: PostThread) -> str:
+    return f"📄 <code>{escape(thread.path)}</code> · {thread.words} words"
 
 
 def _link(url: str, text: str | None = None) -> str:
@@ -140,7 +159,7 @@ def failure(exc: BaseException) -> str:
     if isinstance(exc, ai.RequestRejected):
         return "⚠️ Workers AI refused the request (it may be too long). Try shorter notes."
     if isinstance(exc, ai.IncompleteAnswer):
-        reason = escape(str(exc.args[0]))
+        reason = escape(_clip(str(exc.args[0])))
         return f"⚠️ The model did not produce a usable draft: {reason}. Please try again."
     if isinstance(exc, ai.ServiceUnavailable):
         return "⚠️ Workers AI is not answering right now. Please try again in a few minutes."
@@ -148,5 +167,11 @@ def failure(exc: BaseException) -> str:
         reason = escape(str(exc))
         return f"⚠️ The model's answer could not be turned into a post: {reason} Please try again."
     if isinstance(exc, PublishError):
-        return f"⚠️ {escape(exc.user_message)}"
+        return (
+            f"⚠️ {escape(_clip(exc.user_message))}\n"
+            "Your draft is kept: press Retry or send /retry to publish it without redrafting."
+        )
+    user_message = getattr(exc, "user_message", None)
+    if isinstance(user_message, str):
+        return f"⚠️ {escape(_clip(user_message))}"
     return "⚠️ Something went wrong on my side. The maintainer can find the details in the log."

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot import prompts
-from bot.conversation import ConversationStore, PostThread, Turn, bounded_history
+from bot.conversation import Conversation, ConversationStore, PostThread, Turn, bounded_history
 from bot.drafts import Draft, parse_draft, word_count
-from bot.github_repo import FileCommit, PullRequestRef, PullState
+from bot.github_repo import FileCommit, PullState
+from bot.jobs import JobRecord
 from bot.posts import PostFile, render_post
 from bot.workers_ai import ChatMessage
 
 log = logging.getLogger(__name__)
+
+
+Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
+
+
+async def _no_checkpoint(record: JobRecord) -> None:
+    return None
 
 
 class TextModel(Protocol):
@@ -30,9 +38,23 @@ class TextModel(Protocol):
 
 
 class BlogRepository(Protocol):
-    def open_pull_request(
-        self, post: PostFile, *, branch: str, commit_message: str, title: str, body: str
-    ) -> PullRequestRef: ...
+    def base_head(self) -> tuple[str, str]: ...
+
+    def create_branch(
+        self, wanted: str, head_sha: str, *, ours: bool = False, on_attempt: Callable[[str], None]
+    ) -> str: ...
+
+    def create_file(
+        self,
+        post: PostFile,
+        branch: str,
+        message: str,
+        *,
+        ours: bool = False,
+        on_attempt: Callable[[str], None],
+    ) -> tuple[PostFile, FileCommit]: ...
+
+    def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]: ...
 
     def pull_state(self, number: int) -> PullState: ...
 
@@ -129,26 +151,75 @@ class PostService:
             now=when or self._clock(),
         )
 
-    async def publish(self, draft: Draft, request: str) -> PostThread:
-        now = self._clock()
+    async def publish(
+        self,
+        draft: Draft,
+        request: str,
+        record: JobRecord | None = None,
+        checkpoint: Checkpoint = _no_checkpoint,
+    ) -> PostThread:
+        """Branch, file, pull request: each step recorded in `record` as soon as it is done.
+
+        Given the record of an interrupted run, the steps it completed are skipped and the
+        things it may have created (its branch, file or PR) are found instead of made twice.
+        """
+        record = record or JobRecord(chat_id=0, message_id=0, text=request)
+        repo = self.repository
+        now = datetime.fromisoformat(record.post_date) if record.post_date else self._clock()
+        if record.post_date is None:
+            record.post_date = now.isoformat(timespec="seconds")
         post = self.render(draft, now)
         words = word_count(draft.body)
-        pull = await asyncio.to_thread(
-            self.repository.open_pull_request,
-            post,
-            branch=f"{self._layout.branch_prefix}{post.stem}",
-            commit_message=f"Add post: {draft.title}",
-            title=draft.title,
-            body=pull_request_body(draft, post.path, words, self.model.model),
-        )
+        resuming = record.branch is not None
+
+        if not record.branch_created:
+            _, head_sha = await asyncio.to_thread(repo.base_head)
+            wanted = record.branch or f"{self._layout.branch_prefix}{post.stem}"
+            record.branch = await asyncio.to_thread(
+                repo.create_branch,
+                wanted,
+                head_sha,
+                ours=resuming,
+                on_attempt=self._recorder(record, "branch", checkpoint),
+            )
+            record.branch_created = True
+            await checkpoint(record)
+        assert record.branch is not None
+
+        if record.file_sha is None:
+            planned = replace(post, path=record.path) if record.path else post
+            committed, commit = await asyncio.to_thread(
+                repo.create_file,
+                planned,
+                record.branch,
+                f"Add post: {draft.title}",
+                ours=record.path is not None,
+                on_attempt=self._recorder(record, "path", checkpoint),
+            )
+            record.path, record.file_sha = committed.path, commit.file_sha
+            record.commit_sha, record.commit_url = commit.commit_sha, commit.commit_url
+            await checkpoint(record)
+        assert record.path is not None
+
+        if record.number is None:
+            record.number, record.url = await asyncio.to_thread(
+                repo.create_pull,
+                branch=record.branch,
+                title=draft.title,
+                body=pull_request_body(draft, record.path, words, self.model.model),
+            )
+            record.state = "published"
+            await checkpoint(record)
+        assert record.number is not None and record.url is not None and record.file_sha is not None
+
         thread = PostThread(
-            number=pull.number,
-            url=pull.url,
-            branch=pull.branch,
-            path=pull.path,
-            file_sha=pull.file_sha,
-            commit_url=pull.commit_url,
-            date=now.isoformat(timespec="seconds"),
+            number=record.number,
+            url=record.url,
+            branch=record.branch,
+            path=record.path,
+            file_sha=record.file_sha,
+            commit_url=record.commit_url or "",
+            date=record.post_date,
             title=draft.title,
             description=draft.description,
             tags=list(draft.tags),
@@ -160,7 +231,26 @@ class PostService:
         thread.history.append(_version_note(thread))
         return thread
 
-    async def publish_revision(self, thread: PostThread, draft: Draft, request: str) -> PostThread:
+    def _recorder(
+        self, record: JobRecord, attribute: str, checkpoint: Checkpoint
+    ) -> Callable[[str], None]:
+        """A callback for the worker thread that records a name before it is created."""
+        loop = asyncio.get_running_loop()
+
+        def record_name(name: str) -> None:
+            setattr(record, attribute, name)
+            asyncio.run_coroutine_threadsafe(checkpoint(record), loop).result()
+
+        return record_name
+
+    async def publish_revision(
+        self,
+        thread: PostThread,
+        draft: Draft,
+        request: str,
+        record: JobRecord | None = None,
+        checkpoint: Checkpoint = _no_checkpoint,
+    ) -> PostThread:
         """One new commit on the post's branch; the file keeps its path and its date."""
         content = self.render(draft, datetime.fromisoformat(thread.date)).content
         commit = await asyncio.to_thread(
@@ -173,6 +263,10 @@ class PostService:
             commit_message=f"Revise post: {_shorten(request, 60)}",
             new_title=draft.title if draft.title != thread.title else None,
         )
+        if record is not None:
+            record.file_sha, record.commit_url = commit.file_sha, commit.commit_url
+            record.state = "published"
+            await checkpoint(record)
         revised = replace(
             thread,
             file_sha=commit.file_sha,
@@ -216,41 +310,66 @@ class Writer:
 
     async def handle(
         self,
-        chat_id: int,
-        request: str,
+        record: JobRecord,
         *,
-        reply_to: int | None = None,
-        status_message_id: int | None = None,
+        checkpoint: Checkpoint = _no_checkpoint,
         before_publish: Callable[[], None] = lambda: None,
     ) -> Outcome:
-        """Draft a new post or revise the current one; `before_publish` marks the point of no
-        return (from there on GitHub is being written to)."""
-        conversation = await self.conversations.load(chat_id)
-        target = conversation.post_for_message(reply_to) if reply_to is not None else None
-        target = target or conversation.current_post
-        note = None
-        if target is not None:
-            state = await asyncio.to_thread(self.posts.repository.pull_state, target.number)
-            if state != "open":
-                note = f"Pull request #{target.number} was {state}, so this starts a new post."
-                conversation.forget(target.number)
-                target = None
+        """Draft a new post or revise one, resuming from whatever `record` says is done.
 
+        `checkpoint(record)` persists progress after every step; `before_publish` marks the
+        point of no return (from there on GitHub is being written to).
+        """
+        conversation = await self.conversations.load(record.chat_id)
+        if record.kind is None:
+            await self._choose_post(record, conversation)
+            await checkpoint(record)
+        target = conversation.posts.get(record.target) if record.target is not None else None
+        if record.kind == "revise" and target is None:
+            # The post was forgotten meanwhile (expired or discarded): start afresh.
+            record.kind, record.target, record.draft = "new", None, None
+
+        draft = record.kept_draft()
+        if draft is None:
+            if target is None:
+                draft = await self.posts.write_draft(record.text)
+            else:
+                draft = await self.posts.revise_draft(target, record.text)
+            record.keep_draft(draft)
+            await checkpoint(record)
+
+        before_publish()
         if target is None:
-            draft = await self.posts.write_draft(request)
-            before_publish()
-            thread = await self.posts.publish(draft, request)
-            outcome = Outcome("created", thread, note=note)
+            thread = await self.posts.publish(draft, record.text, record, checkpoint)
+            outcome = Outcome("created", thread, note=record.note)
         else:
-            draft = await self.posts.revise_draft(target, request)
-            before_publish()
-            thread = await self.posts.publish_revision(target, draft, request)
+            thread = await self.posts.publish_revision(
+                target, draft, record.text, record, checkpoint
+            )
             outcome = Outcome("revised", thread, previous=target)
 
-        ids = [status_message_id] if status_message_id is not None else []
+        conversation = await self.conversations.load(record.chat_id)
+        ids = [record.status_message_id] if record.status_message_id is not None else []
         conversation.remember(thread, message_ids=ids)
         await self.conversations.save(conversation)
         return outcome
+
+    async def _choose_post(self, record: JobRecord, conversation: Conversation) -> None:
+        """A reply to an earlier result revises that post; otherwise the current post, if its
+        pull request is still open; otherwise a new post."""
+        replied = conversation.post_for_message(record.reply_to) if record.reply_to else None
+        target = replied or conversation.current_post
+        if target is not None:
+            state = await asyncio.to_thread(self.posts.repository.pull_state, target.number)
+            if state != "open":
+                record.note = (
+                    f"Pull request #{target.number} was {state}, so this starts a new post."
+                )
+                conversation.forget(target.number)
+                await self.conversations.save(conversation)
+                target = None
+        record.kind = "revise" if target is not None else "new"
+        record.target = target.number if target is not None else None
 
     async def start_over(self, chat_id: int) -> PostThread | None:
         """The next message opens a new post; returns the post that was current."""

@@ -140,7 +140,12 @@ def test_discard_closes_the_pull_request_and_deletes_the_branch(
     workers_ai.queue_reply(FIRST)
     result = send_and_wait(telegram, "A post about Postgres 17", "Pull request #1")
     branch = github.pull(1)["head"]
-    assert [b["text"] for b in result.buttons] == ["Open pull request #1", "New post", "Discard"]
+    assert [b["text"] for b in result.buttons] == [
+        "Open pull request #1",
+        "Preview",
+        "New post",
+        "Discard",
+    ]
 
     confirm = send_and_wait(telegram, "/discard", "Close pull request")
     assert github.pull(1)["state"] == "open"  # nothing happens before the confirmation

@@ -1,0 +1,148 @@
+"""Durable records of the work in flight, so a crash or a deploy loses nothing.
+
+Two kinds of record live in the state store:
+
+- the **inbox**: every update fetched from Telegram is written here before the next getUpdates
+  call confirms it to Telegram, and removed once its handler has run. On start-up whatever is
+  left is handled again.
+- **job records**: one per writer's request, written when the request is accepted and after
+  each completed step (drafted, branch created, file committed, pull request opened, answered).
+  A job that did not finish resumes from its last completed step; each step finds what an
+  interrupted run already did (its branch, file or pull request) instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from bot.drafts import Draft
+from bot.state import StateStore
+
+# Long enough for /retry after a night's sleep; short enough that nothing piles up.
+JOB_TTL_SECONDS = 3 * 24 * 3600
+INBOX_TTL_SECONDS = 3 * 24 * 3600
+
+JobState = Literal["accepted", "drafted", "published", "answered", "failed"]
+
+
+@dataclass
+class JobRecord:
+    chat_id: int
+    message_id: int  # the writer's (first) message: the job's identity
+    text: str
+    reply_to: int | None = None
+    status_message_id: int | None = None
+    state: JobState = "accepted"
+    created_at: float = field(default_factory=time.time)
+    # Decided once, before the model is asked: a new post, or a revision of PR `target`.
+    kind: Literal["new", "revise"] | None = None
+    target: int | None = None
+    note: str | None = None
+    post_date: str | None = None  # a new post's date, fixed by its first attempt
+    # The model's answer, kept so that a retry or a resume never asks the model again.
+    draft: dict[str, Any] | None = None
+    # Publishing progress; a name is recorded before it is created, so a resumed job knows
+    # the branch or file with that name is its own.
+    branch: str | None = None
+    branch_created: bool = False
+    path: str | None = None
+    file_sha: str | None = None
+    commit_sha: str | None = None
+    commit_url: str | None = None
+    number: int | None = None
+    url: str | None = None
+    # The failure shown to the writer, when state is "failed".
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return job_key(self.chat_id, self.message_id)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("answered", "failed")
+
+    def keep_draft(self, draft: Draft) -> None:
+        self.draft = {
+            "title": draft.title,
+            "description": draft.description,
+            "tags": list(draft.tags),
+            "body": draft.body,
+        }
+        self.state = "drafted"
+
+    def kept_draft(self) -> Draft | None:
+        if self.draft is None:
+            return None
+        return Draft(
+            title=self.draft["title"],
+            description=self.draft["description"],
+            tags=tuple(self.draft["tags"]),
+            body=self.draft["body"],
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobRecord:
+        return cls(**json.loads(text))
+
+
+def job_key(chat_id: int, message_id: int) -> str:
+    return f"job:{chat_id}:{message_id}"
+
+
+class JobStore:
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    async def save(self, record: JobRecord) -> None:
+        await self._store.put(record.key, record.to_json(), JOB_TTL_SECONDS)
+
+    async def get(self, chat_id: int, message_id: int) -> JobRecord | None:
+        raw = await self._store.get(job_key(chat_id, message_id))
+        return JobRecord.from_json(raw) if raw else None
+
+    async def all(self) -> list[JobRecord]:
+        records = []
+        for key in await self._store.keys("job:"):
+            raw = await self._store.get(key)
+            if raw:
+                records.append(JobRecord.from_json(raw))
+        return sorted(records, key=lambda r: (r.created_at, r.message_id))
+
+    async def unfinished(self) -> list[JobRecord]:
+        return [r for r in await self.all() if not r.finished]
+
+    async def last_failed(self, chat_id: int) -> JobRecord | None:
+        failed = [r for r in await self.all() if r.chat_id == chat_id and r.state == "failed"]
+        return failed[-1] if failed else None
+
+
+class Inbox:
+    """Raw Telegram updates between their arrival and the end of their handling."""
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _key(update_id: int) -> str:
+        return f"inbox:{update_id:015d}"  # zero-padded: key order is arrival order
+
+    async def keep(self, update_id: int, update: dict[str, Any]) -> None:
+        await self._store.put(self._key(update_id), json.dumps(update), INBOX_TTL_SECONDS)
+
+    async def done(self, update_id: int) -> None:
+        await self._store.delete(self._key(update_id))
+
+    async def pending(self) -> list[dict[str, Any]]:
+        updates = []
+        for key in await self._store.keys("inbox:"):
+            raw = await self._store.get(key)
+            if raw:
+                updates.append(json.loads(raw))
+        return updates

@@ -1,0 +1,127 @@
+"""The long-polling loop and the process lifecycle.
+
+python-telegram-bot's own Updater confirms an update to Telegram (by asking for the next
+offset) as soon as it is queued, before any handler has run: a crash then loses the message.
+This loop stores each update in the inbox first, and only then asks for the next offset.
+
+Shutdown (SIGTERM from the platform, or Ctrl-C): stop fetching, give running jobs a few seconds
+to finish, cancel the rest (their records say where to resume), exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.jobs import Inbox
+from bot.telegram_bot import COMMANDS, SHUTDOWN_GRACE_SECONDS, BlogBot
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_SECONDS = 10
+MAX_POLL_BACKOFF_SECONDS = 30.0
+
+
+class Poller:
+    def __init__(self, app: Application, inbox: Inbox) -> None:  # type: ignore[type-arg]
+        self._app = app
+        self._inbox = inbox
+        self._offset: int | None = None
+
+    async def run(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=self._offset,
+                    timeout=POLL_TIMEOUT_SECONDS,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except InvalidToken:
+                raise
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                await asyncio.sleep(
+                    delay if isinstance(delay, int | float) else delay.total_seconds()
+                )
+                continue
+            except Conflict as exc:
+                log.error(
+                    "Telegram refuses to deliver updates (%s): another instance is polling with "
+                    "this token, or a webhook is set (python -m bot check --delete-webhook)",
+                    exc,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_POLL_BACKOFF_SECONDS)
+                continue
+            except (NetworkError, TimedOut) as exc:
+                log.warning("polling Telegram failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_POLL_BACKOFF_SECONDS)
+                continue
+            backoff = 1.0
+            for update in updates:
+                # Stored before the next getUpdates confirms it: a crash from here on is survived.
+                await self._inbox.keep(update.update_id, update.to_dict())
+                await self._app.update_queue.put(update)
+            if updates:
+                self._offset = updates[-1].update_id + 1
+
+
+async def run_bot(
+    app: Application,  # type: ignore[type-arg]
+    blog_bot: BlogBot,
+    inbox: Inbox,
+    *,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    await app.initialize()
+    try:
+        await app.bot.set_my_commands(COMMANDS)
+        # A webhook left behind would make every getUpdates fail; polling is what we do.
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await app.start()
+        resumed = await blog_bot.resume()
+        pending = await inbox.pending()
+        for data in pending:
+            update = Update.de_json(data, app.bot)
+            if update is not None:
+                await app.update_queue.put(update)
+        if resumed or pending:
+            log.info(
+                "resumed %d unfinished job(s) and %d unhandled update(s)", resumed, len(pending)
+            )
+        log.info("bot @%s is up, polling for updates", app.bot.username)
+
+        poll = asyncio.create_task(Poller(app, inbox).run())
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if poll in done:
+            stopped.cancel()
+            poll.result()  # a fatal polling error (a revoked token): raise it
+        log.info("stopping: no new updates; letting running jobs finish")
+        poll.cancel()
+        await asyncio.gather(poll, return_exceptions=True)
+        cut = await blog_bot.jobs.drain(SHUTDOWN_GRACE_SECONDS)
+        if cut:
+            log.info("%d job(s) will resume on the next start", cut)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if on_shutdown is not None:
+            await on_shutdown()
