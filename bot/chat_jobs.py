@@ -36,6 +36,7 @@ class Job:
     cancellable: bool = True
     cancelled: bool = False  # by the writer (/cancel), as opposed to a shutdown
     finished: bool = False  # the work is done; only the answer is still being sent
+    queued: bool = False  # it waited behind another job: its status message says so
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property

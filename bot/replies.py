@@ -43,7 +43,7 @@ KEPT = "OK, the pull request stays open."
 EDITED = (
     "I saw your edit, but edits don't change the post. Send the change you want as a new message."
 )
-EMPTY = "That message has no text. Send me your notes for the post."
+EMPTY = "That message has no text I could write about. Send me your notes for the post."
 PUBLISHING = "📤 Publishing your draft…"
 NOTHING_TO_RETRY = "There is nothing to retry."
 

@@ -103,6 +103,9 @@ def _request_text(message: Message, bot_username: str | None) -> str:
     text = message.text or message.caption or ""
     if bot_username:
         text = text.replace(f"@{bot_username}", "")
+    # Zero-width spaces, emoji alone, punctuation: nothing a post could be written about.
+    if not any(ch.isalnum() for ch in text):
+        return ""
     return text.strip()
 
 
@@ -240,6 +243,7 @@ class BlogBot:
         try:
             await self.job_store.save(record)
             await message.chat.send_action(ChatAction.TYPING)
+            job.queued = queued_behind
             status = await message.reply_text(replies.QUEUED if queued_behind else replies.WORKING)
             record.status_message_id = status.message_id
             record.text = job.text
@@ -259,7 +263,7 @@ class BlogBot:
         try:
             if len(record.text) > MAX_REQUEST_CHARS:
                 raise RequestTooLong(len(record.text))
-            if record.status_message_id is not None and record.state == "accepted":
+            if job.queued and record.status_message_id is not None:
                 await self._edit(record, replies.WORKING)
             outcome = await self.writer.handle(
                 record, checkpoint=self.job_store.save, before_publish=point_of_no_return

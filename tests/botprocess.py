@@ -15,6 +15,7 @@ from tests.fakes.workers_ai import FakeWorkersAI
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN")
 WRITER_ID = 1001
 STRANGER_ID = 2002
 
@@ -94,6 +95,15 @@ class BotProcess:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+    def assert_no_secrets_logged(self) -> None:
+        """Every run logs at DEBUG; not one line may carry a token (issue: secrets)."""
+        logs = self.logs()
+        secrets = {name: self.env[name] for name in SECRET_SETTINGS}
+        # The part after the colon is the secret half of a bot token.
+        secrets["TELEGRAM_BOT_TOKEN (secret half)"] = secrets["TELEGRAM_BOT_TOKEN"].split(":")[1]
+        leaked = [name for name, value in secrets.items() if value in logs]
+        assert not leaked, f"secrets in the bot's log: {leaked}"
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

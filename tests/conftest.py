@@ -46,6 +46,7 @@ def bot(bot_env: dict[str, str], telegram: FakeTelegram, tmp_path: Path) -> Iter
     process = BotProcess(bot_env, tmp_path, telegram).start()
     yield process
     process.stop()
+    process.assert_no_secrets_logged()
 
 
 @pytest.fixture(scope="session")

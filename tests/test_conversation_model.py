@@ -71,13 +71,13 @@ async def test_pieces_of_a_long_paste_join_and_short_messages_do_not() -> None:
 
     jobs = ChatJobs(run, join_window=0.5)
     long_piece = "a" * LONG_PIECE_CHARS
-    first = jobs.add(1, Piece(long_piece, 1))
-    assert first is not None
+    first, is_new = jobs.add(1, Piece(long_piece, 1))
+    assert is_new
     jobs.start(first)
-    assert jobs.add(1, Piece(long_piece, 2)) is None  # joined
-    assert jobs.add(1, Piece("the end", 3)) is None  # joined, and closes the paste
-    second = jobs.add(1, Piece("another request", 4))
-    assert second is not None  # a new job: the paste was closed by its short last piece
+    assert jobs.add(1, Piece(long_piece, 2)) == (first, False)  # joined
+    assert jobs.add(1, Piece("the end", 3)) == (first, False)  # joined, and closes the paste
+    second, is_new = jobs.add(1, Piece("another request", 4))
+    assert is_new  # a new job: the paste was closed by its short last piece
     jobs.start(second)
     while len(ran) < 2:
         await asyncio.sleep(0.01)
@@ -105,8 +105,8 @@ async def test_jobs_run_one_at_a_time_per_chat_and_in_parallel_across_chats() ->
     jobs = ChatJobs(run, join_window=0.1)
     for chat in (1, 2):
         for i in range(3):
-            job = jobs.add(chat, Piece(f"{chat}-{i}", i))
-            assert job is not None
+            job, is_new = jobs.add(chat, Piece(f"{chat}-{i}", i))
+            assert is_new
             jobs.start(job)
     await asyncio.wait_for(done.wait(), 5)
     assert not overlap_in_chat
@@ -128,8 +128,7 @@ async def test_cancel_stops_a_running_job_but_not_past_the_point_of_no_return() 
 
     jobs = ChatJobs(run, join_window=0)
     assert jobs.cancel(1) is None
-    job = jobs.add(1, Piece("x", 1))
-    assert job is not None
+    job, _ = jobs.add(1, Piece("x", 1))
     jobs.start(job)
     await started.wait()
     job.cancellable = False

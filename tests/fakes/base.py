@@ -132,6 +132,11 @@ class FakeServer:
                 Fault(method.upper(), re.compile(path_regex), response, times, delay)
             )
 
+    def clear_faults(self) -> None:
+        """The service is healthy again: drop every fault not yet served."""
+        with self._lock:
+            self._faults.clear()
+
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:

@@ -1,0 +1,161 @@
+"""The command line: `run` (the default) starts the bot, `check` tests every setting against the
+live services, `draft` runs the writing pipeline once without Telegram."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import logging
+import re
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2  # also what argparse uses for a usage error
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog or _prog_name(),
+        description="A Telegram bot that turns a writer's notes into a blog post pull request.",
+        epilog="Settings come from the environment or a .env file; see README.md.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="start the bot (long polling); the default")
+    check = commands.add_parser(
+        "check",
+        help="check every setting against Telegram, Workers AI, GitHub and the state store",
+        description="Check every setting against the live services; exit 0 only if all pass.",
+    )
+    check.add_argument(
+        "--delete-webhook",
+        action="store_true",
+        help="delete a Telegram webhook that would block long polling",
+    )
+    draft = commands.add_parser(
+        "draft",
+        help="write one post from notes and open its pull request, without Telegram",
+        description="Draft a post from NOTES with the model and open a pull request with it.",
+    )
+    draft.add_argument(
+        "notes", metavar="NOTES", help='topic or notes for the post; "-" reads stdin'
+    )
+    draft.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the post file's path and content instead of writing to GitHub",
+    )
+    return parser
+
+
+def _prog_name() -> str:
+    # `python -m bot` and the `blogbot` console script share this parser; name the one in use.
+    return "python -m bot" if Path(sys.argv[0]).name == "__main__.py" else "blogbot"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+
+    notes = ""
+    if command == "draft":
+        notes = (sys.stdin.read() if args.notes == "-" else args.notes).strip()
+        if not notes:
+            parser.error("draft: the notes are empty")
+
+    settings = _settings_or_none()
+    if settings is None:
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.secrets())
+
+    if command == "check":
+        return asyncio.run(check(settings, delete_webhook=args.delete_webhook))
+    if command == "draft":
+        return asyncio.run(draft(settings, notes, dry_run=args.dry_run))
+    return run(settings)
+
+
+def _settings_or_none() -> Settings | None:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print("blogbot cannot start; fix these settings (environment or .env):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def run(settings: Settings) -> int:
+    from bot.app import serve  # after logging is set up, so import-time logs are scrubbed
+
+    asyncio.run(serve(settings))
+    return EXIT_OK
+
+
+async def check(settings: Settings, *, delete_webhook: bool = False) -> int:
+    from bot import doctor
+
+    results = await doctor.run_checks(settings, delete_webhook=delete_webhook)
+    print(doctor.format_table(results, settings.secrets()))
+    return EXIT_OK if doctor.all_passed(results) else EXIT_FAILED
+
+
+def plain_text(telegram_html: str) -> str:
+    """A reply meant for Telegram, for a terminal: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", telegram_html))
+
+
+async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int:
+    from bot.app import build_model, build_repository, local_now
+    from bot.drafts import DraftFormatError
+    from bot.github_repo import PublishError
+    from bot.replies import failure
+    from bot.service import PostLayout, PostService
+    from bot.workers_ai import WorkersAIError
+
+    model = build_model(settings)
+    # Lazy: building it sends no request, so a dry run never talks to GitHub at all.
+    repository = build_repository(settings)
+    posts = PostService(
+        model=model,
+        repository=repository,
+        layout=PostLayout(
+            posts_dir=settings.posts_dir,
+            filename_template=settings.post_filename,
+            branch_prefix=settings.branch_prefix,
+        ),
+        clock=local_now,
+    )
+    try:
+        written = await posts.write_draft(notes)
+        if dry_run:
+            post = posts.render(written)
+            print(post.path)
+            print()
+            print(post.content, end="")
+            return EXIT_OK
+        thread = await posts.publish(written, notes)
+    except (WorkersAIError, DraftFormatError, PublishError) as exc:
+        log.debug("draft failed", exc_info=True)
+        print(plain_text(failure(exc)), file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        log.exception("draft failed")
+        print(plain_text(failure(exc)), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await model.aclose()
+        await asyncio.to_thread(repository.close)
+    print(f"Pull request #{thread.number}: {thread.url}")
+    print(f"File: {thread.path} (branch {thread.branch})")
+    return EXIT_OK

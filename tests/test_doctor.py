@@ -1,0 +1,351 @@
+"""`python -m bot check`: every row against the loopback fakes, one fault at a time.
+
+Most tests call the real entry point in-process (fast); the all-good run and one fault run the
+real `python -m bot check` subprocess, with LOG_LEVEL=DEBUG so the log is checked for leaks too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import bot.cli
+from bot.__main__ import main
+from bot.config import Settings
+from tests.botprocess import bot_environment
+from tests.fakes.github import FakeGitHub
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.workers_ai import FakeWorkersAI
+
+ROWS = [
+    "Telegram bot",
+    "Telegram polling",
+    "Workers AI access",
+    "Workers AI model",
+    "GitHub token",
+    "GitHub repository",
+    "GitHub permissions",
+    "GitHub base branch",
+    "GitHub posts folder",
+    "Allowed users",
+    "State store",
+    "Heroku state",
+]
+
+SETTINGS_ENV = [name.upper() for name in Settings.model_fields]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@dataclass(frozen=True)
+class Row:
+    result: str
+    detail: str
+    fix: str | None
+
+
+def parse_table(out: str) -> dict[str, Row]:
+    """CHECK / RESULT / DETAIL rows, each with the `fix:` line printed under it, if any."""
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("CHECK "))
+    result_col = lines[header].index("RESULT")
+    detail_col = lines[header].index("DETAIL")
+    rows: dict[str, Row] = {}
+    last: str | None = None
+    for line in lines[header + 1 :]:
+        if not line.strip():
+            break
+        if line[:result_col].strip():
+            last = line[:result_col].strip()
+            rows[last] = Row(line[result_col:detail_col].strip(), line[detail_col:], None)
+        else:
+            assert last is not None, f"fix line before any row: {line!r}"
+            assert line[:detail_col].strip() == "", f"fix not aligned with DETAIL: {line!r}"
+            assert line[detail_col:].startswith("fix: "), line
+            rows[last] = Row(rows[last].result, rows[last].detail, line[detail_col + 5 :])
+    return rows
+
+
+def secrets_of(env: dict[str, str]) -> list[str]:
+    names = ("TELEGRAM_BOT_TOKEN", "CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN")
+    return [env[n] for n in names if env.get(n)]
+
+
+def assert_no_secret(text: str, secrets: list[str]) -> None:
+    for secret in secrets:
+        assert secret not in text, f"a secret leaked into the output:\n{text}"
+
+
+def run_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    cwd: Path,
+    *argv: str,
+) -> Outcome:
+    """The real `main(argv)` with exactly `env` as the bot's settings, run in `cwd`."""
+    for name in SETTINGS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)  # an empty folder: no .env is read
+    # The real configure_logging replaces the root handlers with one bound to this test's
+    # captured stderr, which would outlive the test; the subprocess tests cover logging.
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda level, secrets: None)
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return Outcome(code, captured.out, captured.err)
+
+
+def run_subprocess(env: dict[str, str], cwd: Path, *argv: str) -> Outcome:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd,  # an empty folder: no .env is read
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def check(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    telegram: FakeTelegram,
+    workers_ai: FakeWorkersAI,
+    github: FakeGitHub,
+    tmp_path: Path,
+) -> Iterator[CheckRunner]:
+    yield CheckRunner(monkeypatch, capsys, telegram, workers_ai, github, tmp_path)
+
+
+class CheckRunner:
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        telegram: FakeTelegram,
+        workers_ai: FakeWorkersAI,
+        github: FakeGitHub,
+        tmp_path: Path,
+    ) -> None:
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+        self.telegram = telegram
+        self.workers_ai = workers_ai
+        self.github = github
+        self.tmp_path = tmp_path
+
+    def env(self, github: FakeGitHub | None = None, **extra: str) -> dict[str, str]:
+        return bot_environment(
+            self.telegram, self.workers_ai, github or self.github, self.tmp_path, **extra
+        )
+
+    def __call__(
+        self, *argv: str, github: FakeGitHub | None = None, **extra: str
+    ) -> tuple[Outcome, dict[str, Row]]:
+        env = self.env(github, **extra)
+        outcome = run_in_process(self.monkeypatch, self.capsys, env, self.tmp_path, "check", *argv)
+        assert_no_secret(outcome.text, secrets_of(env))
+        return outcome, parse_table(outcome.out)
+
+
+def failing(rows: dict[str, Row]) -> set[str]:
+    return {name for name, row in rows.items() if row.result == "FAIL"}
+
+
+def test_all_good_passes_every_row(
+    telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub, tmp_path: Path
+) -> None:
+    env = bot_environment(telegram, workers_ai, github, tmp_path)  # LOG_LEVEL=DEBUG
+    outcome = run_subprocess(env, tmp_path, "check")
+
+    assert outcome.code == 0, outcome.text
+    rows = parse_table(outcome.out)
+    assert list(rows) == ROWS
+    assert {row.result for row in rows.values()} == {"PASS"}, outcome.out
+    assert all(row.fix is None for row in rows.values())
+    assert "@blogbot_test_bot" in rows["Telegram bot"].detail
+    assert "@cf/google/gemma-4-26b-a4b-it" in rows["Workers AI model"].detail
+    assert "All 12 checks passed." in outcome.out
+    assert_no_secret(outcome.text, secrets_of(env))
+    # Read-only: no model run (it would spend neurons), nothing written to GitHub.
+    assert workers_ai.run_requests() == []
+    assert github.write_requests() == []
+
+
+def test_a_fault_in_a_subprocess_fails_with_its_fix(
+    telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub, tmp_path: Path
+) -> None:
+    env = bot_environment(telegram, workers_ai, github, tmp_path, GITHUB_TOKEN="ghp_wrongtoken42")
+    outcome = run_subprocess(env, tmp_path, "check")
+
+    assert outcome.code == 1, outcome.text
+    rows = parse_table(outcome.out)
+    assert failing(rows) == {"GitHub token"}
+    assert "GITHUB_TOKEN" in (rows["GitHub token"].fix or "")
+    assert_no_secret(outcome.text, [*secrets_of(env), "ghp_wrongtoken42"])
+
+
+def test_bad_telegram_token(check: CheckRunner) -> None:
+    outcome, rows = check(TELEGRAM_BOT_TOKEN="654321:WRONG-token-value")
+    assert outcome.code == 1
+    assert failing(rows) == {"Telegram bot"}
+    fix = rows["Telegram bot"].fix or ""
+    assert "TELEGRAM_BOT_TOKEN" in fix and "@BotFather" in fix
+    assert "Telegram polling" not in rows  # nothing more to learn without a valid token
+
+
+def test_bad_cloudflare_token(check: CheckRunner) -> None:
+    outcome, rows = check(CLOUDFLARE_API_TOKEN="cf-wrong-token-1234")
+    assert outcome.code == 1
+    assert failing(rows) == {"Workers AI access"}
+    fix = rows["Workers AI access"].fix or ""
+    assert "CLOUDFLARE_API_TOKEN" in fix and "Workers AI Read and Edit" in fix
+    assert "10000" in rows["Workers AI access"].detail
+
+
+def test_unknown_cloudflare_account(check: CheckRunner) -> None:
+    outcome, rows = check(CLOUDFLARE_ACCOUNT_ID="not-my-account")
+    assert outcome.code == 1
+    assert failing(rows) == {"Workers AI access"}
+    assert "CLOUDFLARE_ACCOUNT_ID" in (rows["Workers AI access"].fix or "")
+    assert "7003" in rows["Workers AI access"].detail
+
+
+def test_unknown_model(check: CheckRunner) -> None:
+    outcome, rows = check(AI_MODEL="@cf/nobody/nothing")
+    assert outcome.code == 1
+    assert failing(rows) == {"Workers AI model"}
+    assert "AI_MODEL" in (rows["Workers AI model"].fix or "")
+    assert rows["Workers AI access"].result == "PASS"
+    assert check.workers_ai.run_requests() == []
+
+
+def test_github_rejects_the_token(check: CheckRunner) -> None:
+    outcome, rows = check(GITHUB_TOKEN="ghp_wrongtoken42")
+    assert outcome.code == 1
+    assert failing(rows) == {"GitHub token"}
+    assert "GITHUB_TOKEN" in (rows["GitHub token"].fix or "")
+    assert "401" in rows["GitHub token"].detail
+    assert "GitHub repository" not in rows  # every later GitHub check would repeat the 401
+
+
+def test_token_without_push_permission(check: CheckRunner) -> None:
+    with FakeGitHub(push=False) as read_only:
+        outcome, rows = check(github=read_only)
+    assert read_only.errors == []
+    assert outcome.code == 1
+    assert failing(rows) == {"GitHub permissions"}
+    fix = rows["GitHub permissions"].fix or ""
+    assert "Contents: Read and write" in fix and "Pull requests: Read and write" in fix
+
+
+def test_missing_repository(check: CheckRunner) -> None:
+    outcome, rows = check(GITHUB_REPO="acme/nope")
+    assert outcome.code == 1
+    assert failing(rows) == {"GitHub repository"}
+    assert "GITHUB_REPO" in (rows["GitHub repository"].fix or "")
+    assert "acme/nope" in rows["GitHub repository"].detail
+
+
+def test_missing_base_branch(check: CheckRunner) -> None:
+    outcome, rows = check(GITHUB_BASE_BRANCH="release")
+    assert outcome.code == 1
+    assert failing(rows) == {"GitHub base branch"}
+    assert "GITHUB_BASE_BRANCH" in (rows["GitHub base branch"].fix or "")
+
+
+def test_missing_posts_folder_is_only_a_warning(check: CheckRunner) -> None:
+    with FakeGitHub(files={"README.md": "# Blog\n"}) as bare:
+        outcome, rows = check(github=bare)
+    assert bare.errors == []
+    assert outcome.code == 0, outcome.out
+    assert rows["GitHub posts folder"].result == "WARN"
+    assert "POSTS_DIR" in (rows["GitHub posts folder"].fix or "")
+    assert "with 1 warning" in outcome.out
+
+
+def test_empty_allowlist(check: CheckRunner) -> None:
+    outcome, rows = check(ALLOWED_USER_IDS="")
+    assert outcome.code == 1
+    assert failing(rows) == {"Allowed users"}
+    fix = rows["Allowed users"].fix or ""
+    assert "ALLOWED_USER_IDS" in fix and "user id" in fix
+
+
+def test_webhook_blocks_polling(check: CheckRunner) -> None:
+    # Webhook URLs often carry a secret path; only the origin may be shown.
+    check.telegram.webhook_url = "https://example.com/hook/s3cret-path"
+    outcome, rows = check()
+    assert outcome.code == 1
+    assert failing(rows) == {"Telegram polling"}
+    assert "run `python -m bot check --delete-webhook`" in (rows["Telegram polling"].fix or "")
+    assert "s3cret-path" not in outcome.text
+    assert check.telegram.webhook_url  # the check alone changes nothing
+    assert check.telegram.calls("deleteWebhook") == []
+
+
+def test_delete_webhook_flag_clears_it(check: CheckRunner) -> None:
+    check.telegram.webhook_url = "https://example.com/hook"
+    outcome, rows = check("--delete-webhook")
+    assert outcome.code == 0, outcome.out
+    assert rows["Telegram polling"].result == "PASS"
+    assert "deleted" in rows["Telegram polling"].detail
+    assert check.telegram.webhook_url == ""
+    [call] = check.telegram.calls("deleteWebhook")
+    assert not call.get("drop_pending_updates")  # the writers' pending messages are kept
+
+
+def test_heroku_without_redis(check: CheckRunner) -> None:
+    outcome, rows = check(DYNO="worker.1")
+    assert outcome.code == 1
+    assert failing(rows) == {"Heroku state"}
+    assert "heroku addons:create heroku-redis:mini" in (rows["Heroku state"].fix or "")
+
+
+def test_unreachable_redis_fails_without_showing_the_password(check: CheckRunner) -> None:
+    password = "p4ssw0rd-do-not-print"
+    # Port 1 on loopback: refused at once.
+    outcome, rows = check(REDIS_URL=f"redis://default:{password}@127.0.0.1:1/0", DYNO="worker.1")
+    assert outcome.code == 1
+    assert failing(rows) == {"State store"}
+    assert "REDIS_URL" in (rows["State store"].fix or "")
+    assert rows["Heroku state"].result == "PASS"
+    assert password not in outcome.text
+
+
+def test_redis_state_store_passes(check: CheckRunner, redis_url: str) -> None:
+    outcome, rows = check(REDIS_URL=redis_url, DYNO="worker.1")
+    assert outcome.code == 0, outcome.out
+    assert rows["State store"].detail.startswith("Redis at ")
+    assert rows["Heroku state"].result == "PASS"
+
+
+def test_config_error_names_the_variable_not_its_value(check: CheckRunner) -> None:
+    env = check.env()
+    del env["TELEGRAM_BOT_TOKEN"]
+    env["GITHUB_REPO"] = "not a repo secret-ish"
+    outcome = run_in_process(check.monkeypatch, check.capsys, env, check.tmp_path, "check")
+    assert outcome.code == 2
+    assert "TELEGRAM_BOT_TOKEN: is required but not set" in outcome.err
+    assert "GITHUB_REPO" in outcome.err
+    assert "secret-ish" not in outcome.text
+    assert outcome.out == ""
+    assert check.telegram.requests == []
