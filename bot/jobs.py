@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -56,6 +58,17 @@ class JobRecord:
     url: str | None = None
     # The failure shown to the writer, when state is "failed".
     error: str | None = None
+    # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            elapsed = (time.monotonic() - started) * 1000
+            self.timings[step] = self.timings.get(step, 0.0) + elapsed
 
     @property
     def key(self) -> str:

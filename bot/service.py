@@ -253,18 +253,23 @@ class PostService:
     ) -> PostThread:
         """One new commit on the post's branch; the file keeps its path and its date."""
         content = self.render(draft, datetime.fromisoformat(thread.date)).content
-        commit = await asyncio.to_thread(
-            self.repository.update_post,
-            number=thread.number,
-            branch=thread.branch,
-            path=thread.path,
-            content=content,
-            file_sha=thread.file_sha,
-            commit_message=f"Revise post: {_shorten(request, 60)}",
-            new_title=draft.title if draft.title != thread.title else None,
-        )
+        if record is not None and record.state == "published" and record.file_sha:
+            # An interrupted run committed this revision already; don't commit it twice.
+            commit = FileCommit(record.file_sha, record.commit_sha or "", record.commit_url or "")
+        else:
+            commit = await asyncio.to_thread(
+                self.repository.update_post,
+                number=thread.number,
+                branch=thread.branch,
+                path=thread.path,
+                content=content,
+                file_sha=thread.file_sha,
+                commit_message=f"Revise post: {_shorten(request, 60)}",
+                new_title=draft.title if draft.title != thread.title else None,
+            )
         if record is not None:
             record.file_sha, record.commit_url = commit.file_sha, commit.commit_url
+            record.commit_sha = commit.commit_sha
             record.state = "published"
             await checkpoint(record)
         revised = replace(
@@ -331,22 +336,24 @@ class Writer:
 
         draft = record.kept_draft()
         if draft is None:
-            if target is None:
-                draft = await self.posts.write_draft(record.text)
-            else:
-                draft = await self.posts.revise_draft(target, record.text)
+            with record.timed("model_ms"):
+                if target is None:
+                    draft = await self.posts.write_draft(record.text)
+                else:
+                    draft = await self.posts.revise_draft(target, record.text)
             record.keep_draft(draft)
             await checkpoint(record)
 
         before_publish()
-        if target is None:
-            thread = await self.posts.publish(draft, record.text, record, checkpoint)
-            outcome = Outcome("created", thread, note=record.note)
-        else:
-            thread = await self.posts.publish_revision(
-                target, draft, record.text, record, checkpoint
-            )
-            outcome = Outcome("revised", thread, previous=target)
+        with record.timed("github_ms"):
+            if target is None:
+                thread = await self.posts.publish(draft, record.text, record, checkpoint)
+                outcome = Outcome("created", thread, note=record.note)
+            else:
+                thread = await self.posts.publish_revision(
+                    target, draft, record.text, record, checkpoint
+                )
+                outcome = Outcome("revised", thread, previous=target)
 
         conversation = await self.conversations.load(record.chat_id)
         ids = [record.status_message_id] if record.status_message_id is not None else []

@@ -280,17 +280,21 @@ class BlogBot:
             if not isinstance(exc, RequestTooLong):
                 keyboard = retry_keyboard(record)
         else:
-            log.info(
-                "job %s: %s pull request #%d (%s) in %.0f ms",
-                record.key,
-                outcome.kind,
-                outcome.thread.number,
-                outcome.thread.path,
-                (asyncio.get_running_loop().time() - started) * 1000,
-            )
             text, keyboard = replies.outcome(outcome), result_keyboard(outcome.thread)
             record.state = "answered"
         job.finished = True  # from here a /cancel finds nothing to stop, not this answer
+        record.timings["total_ms"] = (asyncio.get_running_loop().time() - started) * 1000
+        log.info(
+            "job %s chat=%s kind=%s outcome=%s pr=%s model_ms=%.0f github_ms=%.0f total_ms=%.0f",
+            record.key,
+            record.chat_id,
+            record.kind or "-",
+            record.state,
+            f"#{record.number or record.target}" if (record.number or record.target) else "-",
+            record.timings.get("model_ms", 0.0),
+            record.timings.get("github_ms", 0.0),
+            record.timings["total_ms"],
+        )
         await self.job_store.save(record)
         await self._answer(record, text, keyboard)
 

@@ -18,6 +18,7 @@ import bot.cli
 from bot.__main__ import main
 from bot.config import Settings
 from tests.botprocess import bot_environment
+from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
@@ -311,6 +312,18 @@ def test_delete_webhook_flag_clears_it(check: CheckRunner) -> None:
     assert check.telegram.webhook_url == ""
     [call] = check.telegram.calls("deleteWebhook")
     assert not call.get("drop_pending_updates")  # the writers' pending messages are kept
+
+
+def test_webhook_read_failure_is_its_own_row(check: CheckRunner) -> None:
+    check.telegram.fail_next(
+        "POST",
+        r"/getWebhookInfo$",
+        Response.json(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+    )
+    outcome, rows = check()
+    assert outcome.code == 1
+    assert rows["Telegram bot"].result == "PASS"  # getMe worked; only this call failed
+    assert failing(rows) == {"Telegram polling"}
 
 
 def test_heroku_without_redis(check: CheckRunner) -> None:
