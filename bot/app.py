@@ -53,10 +53,10 @@ def build_state(settings: Settings) -> StateStore:
     return open_state_store(redis_url=redis_url, sqlite_path=settings.state_path)
 
 
-def build_writer(
-    settings: Settings, model: WorkersAIClient, repository: GitHubRepository, state: StateStore
-) -> Writer:
-    posts = PostService(
+def build_post_service(
+    settings: Settings, model: WorkersAIClient, repository: GitHubRepository
+) -> PostService:
+    return PostService(
         model=model,
         repository=repository,
         layout=PostLayout(
@@ -66,6 +66,12 @@ def build_writer(
         ),
         clock=local_now,
     )
+
+
+def build_writer(
+    settings: Settings, model: WorkersAIClient, repository: GitHubRepository, state: StateStore
+) -> Writer:
+    posts = build_post_service(settings, model, repository)
     conversations = ConversationStore(state, ttl_seconds=settings.conversation_ttl_hours * 3600)
     return Writer(posts, conversations)
 

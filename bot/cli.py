@@ -116,26 +116,16 @@ def plain_text(telegram_html: str) -> str:
 
 
 async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int:
-    from bot.app import build_model, build_repository, local_now
+    from bot.app import build_model, build_post_service, build_repository
     from bot.drafts import DraftFormatError
     from bot.github_repo import PublishError
     from bot.replies import failure
-    from bot.service import PostLayout, PostService
     from bot.workers_ai import WorkersAIError
 
     model = build_model(settings)
     # Lazy: building it sends no request, so a dry run never talks to GitHub at all.
     repository = build_repository(settings)
-    posts = PostService(
-        model=model,
-        repository=repository,
-        layout=PostLayout(
-            posts_dir=settings.posts_dir,
-            filename_template=settings.post_filename,
-            branch_prefix=settings.branch_prefix,
-        ),
-        clock=local_now,
-    )
+    posts = build_post_service(settings, model, repository)
     try:
         written = await posts.write_draft(notes)
         if dry_run:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from string import Template
-
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
 @cache
 def _template(name: str) -> Template:
-    return Template((PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8"))
+    # Read through the installed package, so a non-editable install (Heroku) finds them too.
+    return Template(files("prompts").joinpath(f"{name}.md").read_text(encoding="utf-8"))
 
 
 def render(name: str, **values: str) -> str:

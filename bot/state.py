@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
@@ -267,8 +267,12 @@ class RedisStateStore:
             # A blocking pool makes a burst of concurrent callers queue for a connection instead
             # of failing with "Too many connections"; the cap stays well under small hosted
             # plans' connection limits (Heroku's smallest allows 20).
+            # Heroku Key-Value Store serves TLS (rediss://) with a self-signed certificate;
+            # Heroku's own docs have clients skip verification for it.
+            tls: dict[str, Any] = {"ssl_cert_reqs": None} if url.startswith("rediss://") else {}
             pool = aioredis.BlockingConnectionPool.from_url(
                 url,
+                **tls,
                 max_connections=REDIS_MAX_CONNECTIONS,
                 timeout=10,
                 decode_responses=True,

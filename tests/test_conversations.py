@@ -287,3 +287,33 @@ def test_a_restart_keeps_the_conversation(
     assert post_file(github, 1).content == "We moved to Postgres 17. 40% faster."
     expected = "Redis at" if "REDIS_URL" in backend_env else "SQLite at"
     assert expected in second.logs()
+
+
+def test_preview_shows_the_post_file_and_a_long_one_as_a_document(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    workers_ai.queue_reply(model_post("Short & sweet", "A *tiny* post with <b>html</b>."))
+    result = send_and_wait(telegram, "A short post", "Pull request #1")
+    preview = next(b for b in result.buttons if b["text"] == "Preview")
+    telegram.press_button(WRITER_ID, result.message_id, preview["callback_data"])
+    shown = telegram.wait_for_bot_message(WRITER_ID, contains="A *tiny* post", timeout=20)
+    assert "title: Short & sweet" in shown.text and "<b>html</b>" in shown.text
+    assert shown.text.endswith(post_text(github, 1).strip())
+
+    long_body = "\n\n".join(f"Paragraph {i}: " + "words " * 60 for i in range(20))
+    workers_ai.queue_reply(model_post("A long read", long_body))
+    send_and_wait(telegram, "make it much longer", "Revised pull request #1")
+    telegram.send_text(WRITER_ID, "/preview")
+    document = telegram.wait_for_bot_message(
+        WRITER_ID, lambda m: m.document is not None, timeout=20
+    )
+    assert document.document is not None
+    filename, content = document.document
+    assert filename.endswith(".md")
+    assert content.decode() == post_text(github, 1)
+
+
+def post_text(github: FakeGitHub, number: int) -> str:
+    pull = github.pull(number)
+    [path] = [p for p in github.files(pull["head"]) if p not in github.files("main")]
+    return github.file(pull["head"], path) or ""

@@ -1,0 +1,1 @@
+"""The prompt templates (Markdown files beside this one), shipped with the package."""
