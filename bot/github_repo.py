@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +95,45 @@ def explain(exc: GithubException, repo: str) -> PublishError:
     return PublishError(text, status=status)
 
 
+class WriteBudget:
+    """GitHub's secondary limits for content-creating requests: 80 a minute, 500 an hour.
+
+    A sliding window rather than PyGithub's fixed one-second spacing: a burst (ten writers at
+    once is thirty writes) goes straight through, and only a sustained rate is slowed down.
+    """
+
+    def __init__(
+        self,
+        limits: tuple[tuple[int, float], ...] = ((80, 60.0), (500, 3600.0)),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._recent: deque[float] = deque()
+
+    def spend(self) -> None:
+        """Block until one more write fits in every window, then count it."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                longest = max(window for _, window in self._limits)
+                while self._recent and self._recent[0] <= now - longest:
+                    self._recent.popleft()
+                wait = 0.0
+                for count, window in self._limits:
+                    in_window = [t for t in self._recent if t > now - window]
+                    if len(in_window) >= count:
+                        wait = max(wait, in_window[-count] + window - now)
+                if wait <= 0:
+                    self._recent.append(now)
+                    return
+            log.info("pacing GitHub writes: waiting %.1f s to stay under the secondary limit", wait)
+            self._sleep(wait)
+
+
 class GitHubRepository:
     def __init__(
         self,
@@ -103,12 +144,14 @@ class GitHubRepository:
         base_branch: str | None = None,
         retry: Retry | int | None = None,
         timeout: int = 30,
+        write_budget: WriteBudget | None = None,
     ) -> None:
         self.full_name = repo
         self.owner = repo.split("/", 1)[0]
         self._configured_base = base_branch
         self._default_branch: str | None = None
         self._lock = threading.Lock()
+        self._writes = write_budget or WriteBudget()
         # The PR read by the state check before a revision, reused to edit its title.
         self._pull_cache: dict[int, PullRequest] = {}
         self._github = Github(
@@ -177,6 +220,7 @@ class GitHubRepository:
                 name = wanted if attempt == 1 else f"{wanted}-{attempt}"
                 on_attempt(name)
                 try:
+                    self._writes.spend()
                     self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
                     return name
                 except GithubException as exc:
@@ -206,6 +250,7 @@ class GitHubRepository:
                 candidate = post if attempt == 1 else with_suffix(post, attempt)
                 on_attempt(candidate.path)
                 try:
+                    self._writes.spend()
                     result = self._repo.create_file(
                         candidate.path, message, candidate.content, branch=branch
                     )
@@ -233,6 +278,7 @@ class GitHubRepository:
         with self._translated_errors():
             base = self.base_branch()
             try:
+                self._writes.spend()
                 pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
                 return pull.number, pull.html_url
             except GithubException as exc:
@@ -303,6 +349,7 @@ class GitHubRepository:
         """
         with self._translated_errors():
             try:
+                self._writes.spend()
                 result = self._repo.update_file(
                     path, commit_message, content, file_sha, branch=branch
                 )
@@ -317,15 +364,18 @@ class GitHubRepository:
                     raise
                 done = adopted
             if new_title is not None:
+                self._writes.spend()
                 self._pull(number).edit(title=new_title)
         return done
 
     def discard(self, *, number: int, branch: str) -> None:
         """Close the pull request and delete its branch."""
         with self._translated_errors():
+            self._writes.spend()
             self._pull(number).edit(state="closed")
             try:
                 # The documented path; a lazy GitRef would DELETE the singular /git/ref/ form.
+                self._writes.spend()
                 self._repo.requester.requestJsonAndCheck(
                     "DELETE", f"{self._repo.url}/git/refs/heads/{quote(branch, safe='/')}"
                 )

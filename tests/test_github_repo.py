@@ -10,7 +10,7 @@ import pytest
 from github import GithubRetry
 
 from bot.drafts import Draft
-from bot.github_repo import GitHubRepository, PublishError, PullRequestRef
+from bot.github_repo import GitHubRepository, PublishError, PullRequestRef, WriteBudget
 from bot.posts import render_post
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub, server_error
@@ -150,3 +150,37 @@ def test_server_errors_after_retries_are_explained(
     with pytest.raises(PublishError, match="GitHub is having trouble"):
         publish(repository)
     assert github.write_requests() == []
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_write_budget_lets_a_burst_through_and_paces_a_sustained_rate() -> None:
+    clock = ManualClock()
+    budget = WriteBudget(clock=clock, sleep=clock.sleep)
+    for _ in range(80):  # ten writers at once is thirty writes: well inside one minute's 80
+        budget.spend()
+    assert clock.slept == []
+    budget.spend()  # the 81st write within a minute waits for the first to leave the window
+    assert clock.slept == [pytest.approx(60.0)]
+
+
+def test_write_budget_keeps_under_the_hourly_limit() -> None:
+    clock = ManualClock()
+    budget = WriteBudget(limits=((80, 60.0), (500, 3600.0)), clock=clock, sleep=clock.sleep)
+    for _ in range(500):
+        budget.spend()
+        clock.now += 1.0  # one write a second: never over 80 a minute
+    waited = sum(clock.slept)
+    budget.spend()
+    assert sum(clock.slept) - waited == pytest.approx(3600.0 - 500.0)
