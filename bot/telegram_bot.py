@@ -336,14 +336,21 @@ class BlogBot:
         previous = await self.writer.start_over(message.chat_id)
         await message.reply_text(replies.started_over(previous), parse_mode=ParseMode.HTML)
 
-    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _current_post(self, update: Update) -> tuple[Message, PostThread] | None:
+        """The chat's current post, or None after telling the writer there is none."""
         message = update.effective_message
         if message is None:
-            return
+            return None
         thread = await self.writer.post(message.chat_id)
         if thread is None:
             await message.reply_text(replies.NO_POST)
+            return None
+        return message, thread
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if (found := await self._current_post(update)) is None:
             return
+        message, thread = found
         state = await self.writer.state_of(thread)
         await message.reply_text(
             replies.status(thread, state),
@@ -352,13 +359,9 @@ class BlogBot:
         )
 
     async def preview(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if message is None:
+        if (found := await self._current_post(update)) is None:
             return
-        thread = await self.writer.post(message.chat_id)
-        if thread is None:
-            await message.reply_text(replies.NO_POST)
-            return
+        message, thread = found
         await self._send_preview(message.chat_id, thread)
 
     async def _send_preview(self, chat_id: int, thread: PostThread) -> None:
@@ -402,13 +405,9 @@ class BlogBot:
         )
 
     async def discard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if message is None:
+        if (found := await self._current_post(update)) is None:
             return
-        thread = await self.writer.post(message.chat_id)
-        if thread is None:
-            await message.reply_text(replies.NO_POST)
-            return
+        message, thread = found
         await message.reply_text(
             replies.confirm_discard(thread),
             parse_mode=ParseMode.HTML,
