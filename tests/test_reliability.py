@@ -31,6 +31,19 @@ def answers(telegram: FakeTelegram, chat_id: int = WRITER_ID) -> list[str]:
     return [m.text for m in telegram.bot_messages(chat_id) if not m.deleted]
 
 
+def start_again_until_answered(
+    env: dict[str, str], workdir: Path, telegram: FakeTelegram
+) -> BotProcess:
+    """Start the bot after a crash or a stop; return once the writer has their answer."""
+    process = BotProcess(env, workdir, telegram).start()
+    try:
+        telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=30)
+    finally:
+        process.stop()
+    process.assert_no_secrets_logged()
+    return process
+
+
 # -- faults in the services ------------------------------------------------------------------
 
 
@@ -125,14 +138,9 @@ def test_sigkill_during_the_model_call_then_restart_gives_one_pr_and_one_answer(
     first.kill()
     workers_ai.model_latency = 0
 
-    second = BotProcess(bot_env, tmp_path, telegram).start()
-    try:
-        telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=30)
-    finally:
-        second.stop()
+    start_again_until_answered(bot_env, tmp_path, telegram)
     assert len(github.pulls()) == 1
     assert len(answers(telegram)) == 1  # the status message, edited into the one answer
-    second.assert_no_secrets_logged()
 
 
 def test_sigkill_between_the_commit_and_the_pr_then_restart_gives_one_pr(
@@ -150,11 +158,7 @@ def test_sigkill_between_the_commit_and_the_pr_then_restart_gives_one_pr(
     first.kill()
     github.clear_faults()
 
-    second = BotProcess(bot_env, tmp_path, telegram).start()
-    try:
-        telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=30)
-    finally:
-        second.stop()
+    start_again_until_answered(bot_env, tmp_path, telegram)
     assert len(github.pulls()) == 1
     assert len(github.branches()) == 2
     assert len(github.requests_to("PUT", r"/contents/")) == 1
@@ -183,11 +187,7 @@ def test_sigterm_mid_job_exits_0_within_10_s_and_nothing_is_lost(
     assert "will resume on the next start" in first.logs()
     workers_ai.model_latency = 0
 
-    second = BotProcess(bot_env, tmp_path, telegram).start()
-    try:
-        telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=30)
-    finally:
-        second.stop()
+    start_again_until_answered(bot_env, tmp_path, telegram)
     assert len(github.pulls()) == 1
     assert len(answers(telegram)) == 1
 
