@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_state
 from bot.config import ConfigError, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     for key in list(os.environ):
         if key.startswith(("TELEGRAM_", "CLOUDFLARE_", "GITHUB_", "AI_", "POST", "BRANCH_")):
             monkeypatch.delenv(key)
-    for key in ("ALLOWED_USER_IDS", "STATE_PATH", "LOG_LEVEL"):
+    for key in ("ALLOWED_USER_IDS", "STATE_PATH", "LOG_LEVEL", "REDIS_URL", "DYNO"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
     for key, value in VALID.items():
@@ -103,3 +105,22 @@ def test_missing_settings_exit_nonzero_without_traceback(tmp_path: Path) -> None
     for name in ("CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN", "GITHUB_REPO"):
         assert f"{name}: is required but not set" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_local_state_on_heroku_is_warned_about(
+    env: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.setenv("DYNO", "worker.1")
+    env.setenv("STATE_PATH", str(tmp_path / "state.sqlite3"))
+    with caplog.at_level("WARNING"):
+        store = build_state(load_settings())
+    asyncio.run(store.close())
+    assert "wiped on every restart" in caplog.text and "REDIS_URL" in caplog.text
+
+    caplog.clear()
+    env.setenv("REDIS_URL", "redis://:hunter2@127.0.0.1:6379/15")
+    with caplog.at_level("INFO"):
+        store = build_state(load_settings())
+    asyncio.run(store.close())
+    assert "wiped" not in caplog.text
+    assert store.description.startswith("Redis at") and "hunter2" not in store.description
