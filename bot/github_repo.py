@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
-from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
@@ -152,8 +151,6 @@ class GitHubRepository:
         self._default_branch: str | None = None
         self._lock = threading.Lock()
         self._writes = write_budget or WriteBudget()
-        # The PR read by the state check before a revision, reused to edit its title.
-        self._pull_cache: dict[int, PullRequest] = {}
         self._github = Github(
             auth=Auth.Token(token),
             base_url=api_url,
@@ -320,16 +317,16 @@ class GitHubRepository:
         """ "open", "closed" or "merged": a revision only goes to an open pull request."""
         with self._translated_errors():
             pull = self._repo.get_pull(number)
-            self._pull_cache[number] = pull
-            while len(self._pull_cache) > 100:
-                self._pull_cache.pop(next(iter(self._pull_cache)))
         if pull.merged:
             return "merged"
         return "open" if pull.state == "open" else "closed"
 
-    def _pull(self, number: int) -> PullRequest:
-        cached = self._pull_cache.get(number)
-        return cached if cached is not None else self._repo.get_pull(number)
+    def _edit_pull(self, number: int, **fields: str) -> None:
+        """PATCH the pull request without reading it first (PyGithub's edit() needs an object)."""
+        self._writes.spend()
+        self._repo.requester.requestJsonAndCheck(
+            "PATCH", f"{self._repo.url}/pulls/{number}", input=fields
+        )
 
     def update_post(
         self,
@@ -364,15 +361,13 @@ class GitHubRepository:
                     raise
                 done = adopted
             if new_title is not None:
-                self._writes.spend()
-                self._pull(number).edit(title=new_title)
+                self._edit_pull(number, title=new_title)
         return done
 
     def discard(self, *, number: int, branch: str) -> None:
         """Close the pull request and delete its branch."""
         with self._translated_errors():
-            self._writes.spend()
-            self._pull(number).edit(state="closed")
+            self._edit_pull(number, state="closed")
             try:
                 # The documented path; a lazy GitRef would DELETE the singular /git/ref/ form.
                 self._writes.spend()
@@ -382,4 +377,3 @@ class GitHubRepository:
             except GithubException as exc:
                 if exc.status not in (404, 422):  # already gone is what we wanted
                     raise
-        self._pull_cache.pop(number, None)

@@ -182,8 +182,9 @@ class PostService:
                 ours=resuming,
                 on_attempt=self._recorder(record, "branch", checkpoint),
             )
+            # Not saved here: the next step's checkpoint carries it, and a resumed job adopts
+            # the branch of the recorded name anyway.
             record.branch_created = True
-            await checkpoint(record)
         assert record.branch is not None
 
         if record.file_sha is None:
@@ -198,7 +199,7 @@ class PostService:
             )
             record.path, record.file_sha = committed.path, commit.file_sha
             record.commit_sha, record.commit_url = commit.commit_sha, commit.commit_url
-            await checkpoint(record)
+            # Not saved either: a resumed job finds the file at the recorded path.
         assert record.path is not None
 
         if record.number is None:
@@ -327,8 +328,7 @@ class Writer:
         """
         conversation = await self.conversations.load(record.chat_id)
         if record.kind is None:
-            await self._choose_post(record, conversation)
-            await checkpoint(record)
+            await self._choose_post(record, conversation)  # redone on resume: nothing to save
         target = conversation.posts.get(record.target) if record.target is not None else None
         if record.kind == "revise" and target is None:
             # The post was forgotten meanwhile (expired or discarded): start afresh.

@@ -242,7 +242,8 @@ class BlogBot:
         job.record = record
         try:
             await self.job_store.save(record)
-            await message.chat.send_action(ChatAction.TYPING)
+            # Not awaited: the status message right after it is the reaction that matters.
+            context.application.create_task(message.chat.send_action(ChatAction.TYPING))
             job.queued = queued_behind
             status = await message.reply_text(replies.QUEUED if queued_behind else replies.WORKING)
             record.status_message_id = status.message_id
