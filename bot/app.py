@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.conversation import ConversationStore
-from bot.github_repo import GitHubRepository
+from bot.github_repo import GitHubRepository, WriteBudget
 from bot.jobs import Inbox, JobStore
 from bot.runner import run_bot
 from bot.service import PostLayout, PostService, Writer
@@ -39,6 +39,12 @@ def build_repository(settings: Settings) -> GitHubRepository:
         token=settings.github_token.get_secret_value(),
         repo=settings.github_repo,
         base_branch=settings.github_base_branch,
+        write_budget=WriteBudget(
+            limits=(
+                (settings.github_writes_per_minute, 60.0),
+                (settings.github_writes_per_hour, 3600.0),
+            )
+        ),
     )
 
 

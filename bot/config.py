@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         None, description="Branch the PRs target; default: the repository's default branch."
     )
 
+    github_writes_per_minute: int = Field(
+        80, ge=1, description="Pace of GitHub writes (GitHub's secondary limit: 80 a minute)."
+    )
+    github_writes_per_hour: int = Field(
+        500, ge=1, description="Hourly cap on GitHub writes (GitHub's secondary limit: 500)."
+    )
+
     posts_dir: str = Field("content/posts", description="Folder of the posts in the repo.")
     post_filename: str = Field(
         "{date}-{slug}.md",
