@@ -22,24 +22,11 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
-from bot.posts import PostFile, with_suffix
+from bot.posts import PostFile
 
 log = logging.getLogger(__name__)
 
-_MAX_NAME_ATTEMPTS = 20
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PullRequestRef:
-    number: int
-    url: str
-    branch: str
-    path: str
-    file_sha: str
-    commit_sha: str
-    commit_url: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -204,68 +191,38 @@ class GitHubRepository:
             base = self.base_branch()
             return base, self._repo.get_git_ref(f"heads/{base}").object.sha
 
-    def create_branch(
-        self, wanted: str, head_sha: str, *, ours: bool = False, on_attempt: Callable[[str], None]
-    ) -> str:
-        """Create `wanted` (or `wanted-2`, `-3`… when taken) at head_sha; returns the name.
-
-        `on_attempt(name)` runs before each try so the caller can record the name first: when
-        `ours` is set (a resumed job) an existing branch of the recorded name is adopted.
-        """
+    def create_branch(self, name: str, head_sha: str) -> bool:
+        """Create branch `name` at head_sha; False when a branch of that name exists."""
         with self._translated_errors():
-            for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-                name = wanted if attempt == 1 else f"{wanted}-{attempt}"
-                on_attempt(name)
-                try:
-                    self._writes.spend()
-                    self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
-                    return name
-                except GithubException as exc:
-                    if exc.status == 422 and "already exists" in _message_of(exc).lower():
-                        if ours and attempt == 1:
-                            return name  # created by this job before it was interrupted
-                        continue  # someone else's branch: never reuse it
-                    raise
-        raise PublishError(f"Could not find a free branch name for {wanted}.")
+            try:
+                self._writes.spend()
+                self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
+                return True
+            except GithubException as exc:
+                if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                    return False
+                raise
 
-    def create_file(
-        self,
-        post: PostFile,
-        branch: str,
-        message: str,
-        *,
-        ours: bool = False,
-        on_attempt: Callable[[str], None],
-    ) -> tuple[PostFile, FileCommit]:
-        """Commit the post as a new file; an existing file is never overwritten.
-
-        When the path is taken the name gets a `-2`, `-3`… suffix. When `ours` is set (a resumed
-        job) a file at the recorded path with exactly this content is this job's own commit.
-        """
+    def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
+        """Commit the post as a new file; None when a file exists at that path (it is never
+        overwritten)."""
         with self._translated_errors():
-            for attempt in range(1, _MAX_NAME_ATTEMPTS + 1):
-                candidate = post if attempt == 1 else with_suffix(post, attempt)
-                on_attempt(candidate.path)
-                try:
-                    self._writes.spend()
-                    result = self._repo.create_file(
-                        candidate.path, message, candidate.content, branch=branch
-                    )
-                except GithubException as exc:
-                    # 422 without a sha: the file exists.
-                    if exc.status == 422 and "sha" in _message_of(exc).lower():
-                        if ours and attempt == 1:
-                            adopted = self._same_file(candidate, branch)
-                            if adopted is not None:
-                                return candidate, adopted
-                        continue
-                    raise
-                content, commit = result["content"], result["commit"]
-                return candidate, FileCommit(content.sha, commit.sha, commit.html_url or "")
-        raise PublishError(f"Could not find a free file name for {post.path}.")
+            try:
+                self._writes.spend()
+                result = self._repo.create_file(post.path, message, post.content, branch=branch)
+            except GithubException as exc:
+                # 422 without a sha: the file exists.
+                if exc.status == 422 and "sha" in _message_of(exc).lower():
+                    return None
+                raise
+        content, commit = result["content"], result["commit"]
+        return FileCommit(content.sha, commit.sha, commit.html_url or "")
 
-    def _same_file(self, post: PostFile, branch: str) -> FileCommit | None:
-        existing = self._repo.get_contents(post.path, ref=branch)
+    def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        """The file at post.path on `branch` if it holds exactly post.content, else None: how a
+        resumed job recognises the commit an interrupted run of it made."""
+        with self._translated_errors():
+            existing = self._repo.get_contents(post.path, ref=branch)
         if isinstance(existing, list) or existing.decoded_content != post.content.encode():
             return None
         return FileCommit(existing.sha, "", "")
@@ -284,25 +241,6 @@ class GitHubRepository:
                     if found is not None:
                         return found
                 raise
-
-    def open_pull_request(
-        self, post: PostFile, *, branch: str, commit_message: str, title: str, body: str
-    ) -> PullRequestRef:
-        """All the steps in one call, for callers that need no checkpoints."""
-        _, head_sha = self.base_head()
-        branch = self.create_branch(branch, head_sha, on_attempt=lambda _: None)
-        post, commit = self.create_file(post, branch, commit_message, on_attempt=lambda _: None)
-        number, url = self.create_pull(branch=branch, title=title, body=body)
-        return PullRequestRef(
-            number=number,
-            url=url,
-            branch=branch,
-            path=post.path,
-            file_sha=commit.file_sha,
-            commit_sha=commit.commit_sha,
-            commit_url=commit.commit_url,
-            title=title,
-        )
 
     def find_pull(self, branch: str) -> tuple[int, str] | None:
         pulls = self._call(
@@ -356,7 +294,7 @@ class GitHubRepository:
                 adopted = None
                 if exc.status == 409:
                     post = PostFile(path=path, content=content, slug="")
-                    adopted = self._same_file(post, branch)
+                    adopted = self.same_file(post, branch)
                 if adopted is None:
                     raise
                 done = adopted

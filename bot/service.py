@@ -16,9 +16,9 @@ from typing import Any, Literal, Protocol
 from bot import prompts
 from bot.conversation import Conversation, ConversationStore, PostThread, Turn, bounded_history
 from bot.drafts import Draft, parse_draft, word_count
-from bot.github_repo import FileCommit, PullState
+from bot.github_repo import FileCommit, PublishError, PullState
 from bot.jobs import JobRecord
-from bot.posts import PostFile, render_post
+from bot.posts import PostFile, render_post, with_suffix
 from bot.workers_ai import ChatMessage
 
 log = logging.getLogger(__name__)
@@ -40,19 +40,11 @@ class TextModel(Protocol):
 class BlogRepository(Protocol):
     def base_head(self) -> tuple[str, str]: ...
 
-    def create_branch(
-        self, wanted: str, head_sha: str, *, ours: bool = False, on_attempt: Callable[[str], None]
-    ) -> str: ...
+    def create_branch(self, name: str, head_sha: str) -> bool: ...
 
-    def create_file(
-        self,
-        post: PostFile,
-        branch: str,
-        message: str,
-        *,
-        ours: bool = False,
-        on_attempt: Callable[[str], None],
-    ) -> tuple[PostFile, FileCommit]: ...
+    def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None: ...
+
+    def same_file(self, post: PostFile, branch: str) -> FileCommit | None: ...
 
     def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]: ...
 
@@ -83,6 +75,8 @@ class PostLayout:
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
 HISTORY_BUDGET_CHARS = 100_000
+# How many `-2`, `-3`… names to try for a branch or a file before giving up.
+MAX_NAME_ATTEMPTS = 20
 
 
 def pull_request_body(draft: Draft, path: str, words: int, model: str) -> str:
@@ -170,17 +164,10 @@ class PostService:
             record.post_date = now.isoformat(timespec="seconds")
         post = self.render(draft, now)
         words = word_count(draft.body)
-        resuming = record.branch is not None
-
         if not record.branch_created:
             _, head_sha = await asyncio.to_thread(repo.base_head)
-            wanted = record.branch or f"{self._layout.branch_prefix}{post.stem}"
-            record.branch = await asyncio.to_thread(
-                repo.create_branch,
-                wanted,
-                head_sha,
-                ours=resuming,
-                on_attempt=self._recorder(record, "branch", checkpoint),
+            record.branch = await self._create_branch(
+                record, f"{self._layout.branch_prefix}{post.stem}", head_sha, checkpoint
             )
             # Not saved here: the next step's checkpoint carries it, and a resumed job adopts
             # the branch of the recorded name anyway.
@@ -188,14 +175,8 @@ class PostService:
         assert record.branch is not None
 
         if record.file_sha is None:
-            planned = replace(post, path=record.path) if record.path else post
-            committed, commit = await asyncio.to_thread(
-                repo.create_file,
-                planned,
-                record.branch,
-                f"Add post: {draft.title}",
-                ours=record.path is not None,
-                on_attempt=self._recorder(record, "path", checkpoint),
+            committed, commit = await self._create_file(
+                record, post, f"Add post: {draft.title}", checkpoint
             )
             record.path, record.file_sha = committed.path, commit.file_sha
             record.commit_sha, record.commit_url = commit.commit_sha, commit.commit_url
@@ -232,17 +213,54 @@ class PostService:
         thread.history.append(_version_note(thread))
         return thread
 
-    def _recorder(
-        self, record: JobRecord, attribute: str, checkpoint: Checkpoint
-    ) -> Callable[[str], None]:
-        """A callback for the worker thread that records a name before it is created."""
-        loop = asyncio.get_running_loop()
+    async def _create_branch(
+        self, record: JobRecord, wanted: str, head_sha: str, checkpoint: Checkpoint
+    ) -> str:
+        """The job's branch: `wanted`, or `wanted-2`, `-3`… when taken by someone else.
 
-        def record_name(name: str) -> None:
-            setattr(record, attribute, name)
-            asyncio.run_coroutine_threadsafe(checkpoint(record), loop).result()
+        Each name is recorded before it is tried, so a resumed job knows that a branch of the
+        recorded name is its own and adopts it.
+        """
+        if record.branch is not None:
+            # Resuming: the recorded name is this job's own. Create it unless the interrupted
+            # run already did (then create_branch finds it exists, which is fine).
+            await asyncio.to_thread(self.repository.create_branch, record.branch, head_sha)
+            return record.branch
+        for n in range(1, MAX_NAME_ATTEMPTS + 1):
+            name = wanted if n == 1 else f"{wanted}-{n}"
+            record.branch = name
+            await checkpoint(record)
+            if await asyncio.to_thread(self.repository.create_branch, name, head_sha):
+                return name
+        raise PublishError(f"Could not find a free branch name for {wanted}.")
 
-        return record_name
+    async def _create_file(
+        self, record: JobRecord, post: PostFile, message: str, checkpoint: Checkpoint
+    ) -> tuple[PostFile, FileCommit]:
+        """Commit the post as a new file, under `name-2.md`, `-3`… when the path is taken.
+
+        Each path is recorded before it is tried; a resumed job that finds a file at its
+        recorded path holding exactly its content adopts that commit.
+        """
+        assert record.branch is not None
+        repo = self.repository
+        if record.path is not None:  # resuming
+            planned = replace(post, path=record.path)
+            commit = await asyncio.to_thread(repo.create_file, planned, record.branch, message)
+            if commit is None:
+                commit = await asyncio.to_thread(repo.same_file, planned, record.branch)
+            if commit is not None:
+                return planned, commit
+        for n in range(1, MAX_NAME_ATTEMPTS + 1):
+            candidate = post if n == 1 else with_suffix(post, n)
+            if candidate.path == record.path:
+                continue  # tried above
+            record.path = candidate.path
+            await checkpoint(record)
+            commit = await asyncio.to_thread(repo.create_file, candidate, record.branch, message)
+            if commit is not None:
+                return candidate, commit
+        raise PublishError(f"Could not find a free file name for {post.path}.")
 
     async def publish_revision(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -9,9 +10,10 @@ import frontmatter
 import pytest
 from github import GithubRetry
 
+from bot.conversation import PostThread
 from bot.drafts import Draft
-from bot.github_repo import GitHubRepository, PublishError, PullRequestRef, WriteBudget
-from bot.posts import render_post
+from bot.github_repo import GitHubRepository, PublishError, WriteBudget
+from bot.service import PostLayout, PostService
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub, server_error
 
@@ -36,21 +38,26 @@ def repository(github: FakeGitHub) -> Iterator[GitHubRepository]:
     repo.close()
 
 
-def publish(
-    repository: GitHubRepository, title: str = "Hello, world"
-) -> tuple[str, PullRequestRef]:
+class NamedModel:
+    """Publishing names the model in the PR body; nothing here asks it anything."""
+
+    model = "@cf/test/model"
+
+    async def complete(self, messages: object) -> str:
+        raise AssertionError("publishing must not call the model")
+
+
+def publish(repository: GitHubRepository, title: str = "Hello, world") -> tuple[str, PostThread]:
+    """The service's publishing steps (branch, file, PR) against the fake, as the bot runs them."""
     draft = Draft(title=title, description="A first post.", tags=("intro",), body="Hi there.\n")
-    post = render_post(
-        draft, posts_dir="content/posts", filename_template="{date}-{slug}.md", now=NOW
+    service = PostService(
+        model=NamedModel(),
+        repository=repository,
+        layout=PostLayout("content/posts", "{date}-{slug}.md", "blogbot/"),
+        clock=lambda: NOW,
     )
-    pull = repository.open_pull_request(
-        post,
-        branch=f"blogbot/{post.stem}",
-        commit_message=f"Add post: {title}",
-        title=title,
-        body="body",
-    )
-    return pull.path, pull
+    thread = asyncio.run(service.publish(draft, "notes"))
+    return thread.path, thread
 
 
 def test_new_post_costs_four_requests_after_the_default_branch_is_known(
@@ -78,7 +85,7 @@ def test_branch_file_and_pull_request(github: FakeGitHub, repository: GitHubRepo
     assert summary["base"] == "main" and summary["title"] == "Hello, world"
     post = frontmatter.loads(github.file(pull.branch, path) or "")
     assert post["title"] == "Hello, world"
-    assert pull.file_sha and pull.commit_sha
+    assert pull.file_sha and pull.commit_url.endswith(github.commits(pull.branch)[0]["sha"])
 
 
 def test_an_existing_file_is_never_overwritten(github: FakeGitHub) -> None:

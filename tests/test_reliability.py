@@ -323,3 +323,27 @@ def test_very_long_notes_are_refused_before_anything_is_spent(
     assert "50,000" in reply.text
     assert workers_ai.run_requests() == []
     assert [b["text"] for b in reply.buttons] == []
+
+
+def test_ten_writers_at_once_all_get_their_pull_request(
+    bot_env: dict[str, str],
+    telegram: FakeTelegram,
+    workers_ai: FakeWorkersAI,
+    github: FakeGitHub,
+    tmp_path: Path,
+) -> None:
+    # More concurrent publishes than the default thread pool has threads (6 on 2 cores): the
+    # publishing steps must never hold a worker thread while waiting for the event loop.
+    writers = [3000 + i for i in range(10)]
+    bot_env["ALLOWED_USER_IDS"] = ",".join(map(str, writers))
+    github.latency = 0.05
+    process = BotProcess(bot_env, tmp_path, telegram).start()
+    try:
+        for writer in writers:
+            telegram.send_text(writer, f"A post about topic number {writer}")
+        for writer in writers:
+            telegram.wait_for_bot_message(writer, contains="Pull request #", timeout=30)
+    finally:
+        process.stop()
+    assert len(github.pulls()) == 10
+    assert len({p["head"] for p in github.pulls()}) == 10
