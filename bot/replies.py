@@ -25,6 +25,8 @@ HELP = (
     "Reply to one of my earlier results to revise that post instead.\n\n"
     "/new starts a new post\n"
     "/status shows the current post\n"
+    "/preview shows its file\n"
+    "/retry publishes a draft that failed to publish\n"
     "/discard closes its pull request and deletes the branch\n"
     "/cancel stops the job in progress\n"
     "/help shows this message"
