@@ -10,9 +10,7 @@ import pytest
 
 import bot.cli
 from bot.config import Settings
-from tests.botprocess import bot_environment
 from tests.fakes.github import FakeGitHub
-from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
 from tests.test_doctor import Outcome, assert_no_secret, run_in_process, run_subprocess, secrets_of
 
@@ -33,20 +31,13 @@ The new planner picks better plans for our joins.
 
 
 @pytest.fixture
-def env(
-    telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub, tmp_path: Path
-) -> dict[str, str]:
-    return bot_environment(telegram, workers_ai, github, tmp_path)
-
-
-@pytest.fixture
 def cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    env: dict[str, str],
+    bot_env: dict[str, str],
     tmp_path: Path,
 ) -> CliRunner:
-    return CliRunner(monkeypatch, capsys, env, tmp_path)
+    return CliRunner(monkeypatch, capsys, bot_env, tmp_path)
 
 
 class CliRunner:
@@ -70,11 +61,11 @@ class CliRunner:
 
 
 def test_draft_opens_a_pull_request(
-    env: dict[str, str], tmp_path: Path, workers_ai: FakeWorkersAI, github: FakeGitHub
+    bot_env: dict[str, str], tmp_path: Path, workers_ai: FakeWorkersAI, github: FakeGitHub
 ) -> None:
     workers_ai.queue_reply(MODEL_POST)
 
-    outcome = run_subprocess(env, tmp_path, "draft", NOTES)
+    outcome = run_subprocess(bot_env, tmp_path, "draft", NOTES)
 
     assert outcome.code == 0, outcome.text
     [pull] = github.pulls()
@@ -87,7 +78,7 @@ def test_draft_opens_a_pull_request(
     assert f"File: {path} (branch {pull['head']})" in outcome.out
     post = frontmatter.loads(github.file(pull["head"], path) or "")
     assert "40% speed-up" in post.content
-    assert_no_secret(outcome.text, secrets_of(env))
+    assert_no_secret(outcome.text, secrets_of(bot_env))
 
 
 def test_dry_run_prints_the_post_and_never_calls_github(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dtm
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,13 +17,6 @@ from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 from tests.fakes.telegram import FakeTelegram, format_text, utf16_len
 
 USER = 1001
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        yield fake
-    assert not fake.errors, f"Telegram contract violations: {fake.errors}"
 
 
 @pytest.fixture
