@@ -1,8 +1,10 @@
 """OpenAPI contract checks for the GitHub and Workers AI fakes.
 
 Every check returns a list of human-readable violations (empty means "valid"); the fakes append
-them to their `errors` list. Specs live in /work/shared/specs (override with the environment
-variable BLOGBOT_SPEC_DIR); each is read and compiled once per process and cached.
+them to their `errors` list. The specs are the committed contract digest in tests/contracts/
+(the operations the fakes serve and every component they reach, cut from the official API
+descriptions by `python -m tests.contracts.make_digest`; see README, "Contract digest"); each
+is read and compiled once per process and cached.
 
 How validation works
 --------------------
@@ -25,11 +27,11 @@ Either way the fakes resolve the operation themselves: some path parameters legi
 a `/` (GitHub's `{path}`, `{ref}` and `{branch}`; a Workers AI model name), which openapi-core's
 own path templating never allows, so it gets the template as `path_pattern`. Security schemes
 are not checked (the fakes answer bad credentials themselves). The specs are not re-validated
-on load (`spec_validator_cls=None`): PROVENANCE.md records that they pass
-openapi-spec-validator, and that check costs ~0.4 s per load.
+on load (`spec_validator_cls=None`): tests/test_contract_digest.py checks once that the digest
+passes openapi-spec-validator, and that check costs ~0.4 s per load.
 
-Workarounds for known spec problems (see /work/shared/specs/PROVENANCE.md)
------------------------------------------------------------------------
+Workarounds for known spec problems (see PROVENANCE.md of the official descriptions)
+-------------------------------------------------------------------------------------
 1. GitHub discriminators and ambiguous oneOfs. `GET .../contents/{path}` answers a directory
    listing as an *array*, under a `oneOf` whose `discriminator` expects an object, so
    openapi-core rejects every real directory listing. And the `409` of `PUT .../contents/{path}`
@@ -72,7 +74,6 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote
 
@@ -86,10 +87,8 @@ from openapi_core.validation.request.validators import V30RequestBodyValidator
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_DIR = Path(os.environ.get("BLOGBOT_SPEC_DIR", "/work/shared/specs"))
-GITHUB_SPEC = "github-rest-subset.json"
-WORKERS_AI_SUBSET = "workers-ai-openapi-subset.json"
-WORKERS_AI_SUPPLEMENT = "workers-ai-openapi-supplement.json"
+from tests.contracts import GITHUB as GITHUB_SPEC
+from tests.contracts import WORKERS_AI_SUBSET, WORKERS_AI_SUPPLEMENT, load_digest
 
 GITHUB_HOST = "https://api.github.com"
 CLOUDFLARE_HOST = "https://api.cloudflare.com"
@@ -104,9 +103,8 @@ _MAX_MESSAGE = 400
 # -- loading -------------------------------------------------------------------------------------
 @functools.cache
 def load_spec(name: str) -> dict[str, Any]:
-    """The parsed JSON of a spec file (cached; callers must not mutate it)."""
-    with (SPEC_DIR / name).open(encoding="utf-8") as fh:
-        return cast(dict[str, Any], json.load(fh))
+    """The committed digest of the official spec file `name` (cached; do not mutate it)."""
+    return load_digest(name)
 
 
 # -- openapi-core request/response adapters ------------------------------------------------------

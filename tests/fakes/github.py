@@ -1,10 +1,13 @@
 """A loopback fake of the GitHub REST API for one repository, good enough for real PyGithub.
 
 It keeps a small but real git model (blobs, trees and commits hashed exactly like git, refs),
-pull requests with labels, comments and review requests, and answers the 25 operations of
-/work/shared/specs/github-rest-subset.json with GitHub's status codes and error bodies
-(see NOTES.md, "GitHub REST"). Every answer the fake builds is checked against that spec when
-`validate=True`; client requests are checked too. Violations land in `errors`.
+pull requests with labels, comments and review requests, and answers 25 operations of GitHub's
+REST API (the subset of github/rest-api-description that README's "Contract digest" names) with
+GitHub's status codes and error bodies (as the official descriptions' NOTES.md, "GitHub REST",
+records them). Every answer the fake builds is checked against those operations' contract
+(tests/contracts/github-rest-subset.digest.json) when `validate=True`; client requests are
+checked too. Violations land in `errors`. A new route needs its operationId in
+GITHUB_OPERATIONS of tests/contracts/make_digest.py and a refreshed digest.
 
     with FakeGitHub(files={"README.md": "# Blog\\n"}) as gh:
         g = Github(auth=Auth.Token("ghp_test"), base_url=gh.api_url,

@@ -2,11 +2,12 @@
 
 The bot talks to it over real HTTP: `{api_url}/bot{token}/{method}`. Requests are decoded the way
 Telegram decodes them (form fields whose non-string values are JSON, multipart uploads, JSON bodies,
-GET query strings), checked against the machine-readable Bot API description in
-`shared/specs/telegram-bot-api.json`, and answered with realistic objects in Telegram's envelope.
-Every result the fake returns is validated against the same description; a mismatch (a bug in the
-fake, or a malformed update a test enqueued) lands in `self.errors`, as does any parameter the
-client sends that the method does not have (Telegram silently ignores those).
+GET query strings), checked against the machine-readable Bot API description (its committed digest,
+tests/contracts/telegram-bot-api.digest.json: the methods this fake implements and every type they
+reach, with fields, types and required flags), and answered with realistic objects in Telegram's
+envelope. Every result the fake returns is validated against the same description; a mismatch
+(a bug in the fake, or a malformed update a test enqueued) lands in `self.errors`, as does any
+parameter the client sends that the method does not have (Telegram silently ignores those).
 
 Behaviour modelled on the real server (tdlib's parsers and error texts where known):
 - text is 1..4096 UTF-16 code units after entity parsing and trimming of surrounding whitespace;
@@ -20,7 +21,9 @@ Behaviour modelled on the real server (tdlib's parsers and error texts where kno
   while a webhook is set and a 409 for a poll superseded by a newer one.
 
 Add a method by defining `_api_<exactMethodName>(self, params) -> result` (raise `ApiError` for a
-Telegram error); parameters arrive decoded and checked against the spec.
+Telegram error); parameters arrive decoded and checked against the spec. Also add it to
+TELEGRAM_METHODS in tests/contracts/make_digest.py and refresh the digest (README, "Contract
+digest"); tests/test_contract_digest.py says so when it is missing.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import copy
 import itertools
 import json
 import mimetypes
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -40,6 +42,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
 
+from tests.contracts import TELEGRAM as TELEGRAM_SPEC
+from tests.contracts import load_digest
 from tests.fakes.base import FakeServer, RecordedRequest, Response
 
 __all__ = [
@@ -55,7 +59,6 @@ __all__ = [
     "utf16_len",
 ]
 
-SPEC_ENV_VAR = "TELEGRAM_BOT_API_SPEC"
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
@@ -153,31 +156,28 @@ class CheckResult:
         self.unknown.extend(other.unknown)
 
 
-_DISCRIMINATOR_RE = re.compile(r"(?:must be|always)\s+[\"“]?([A-Za-z_]+)")
-
-
 class BotApiSpec:
-    """The methods and types of `telegram-bot-api.json`, with a structural validator."""
+    """The methods and types of the Bot API digest, with a structural validator.
+
+    `raw` is tests/contracts/telegram-bot-api.digest.json (see tests/contracts/make_digest.py):
+    `methods` (fields and return types of the methods this fake implements), `unserved_methods`
+    (the names of the others: the fake answers them "not implemented", not "Not Found") and
+    `types` (fields, subtypes and, for a subtype of a union, the `[field, value]` that selects it).
+    """
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.version: str = str(raw.get("version", "unknown"))
         self.methods: dict[str, MethodSpec] = {}
+        for name in raw.get("unserved_methods", []):
+            self.methods[name.lower()] = MethodSpec(name, {}, ())
         for name, method in raw["methods"].items():
             fields = {f["name"]: _field_spec(f) for f in method.get("fields", [])}
             self.methods[name.lower()] = MethodSpec(name, fields, tuple(method.get("returns", [])))
         self.types: dict[str, TypeSpec] = {}
         for name, typ in raw["types"].items():
             fields = {f["name"]: _field_spec(f) for f in typ.get("fields", [])}
-            discriminator = None
-            if typ.get("subtype_of"):
-                for key in ("type", "status", "source"):
-                    raw_field = next((f for f in typ.get("fields", []) if f["name"] == key), None)
-                    if raw_field is None:
-                        continue
-                    match = _DISCRIMINATOR_RE.search(raw_field.get("description", ""))
-                    if match:
-                        discriminator = (key, match.group(1))
-                        break
+            found = typ.get("discriminator")
+            discriminator = (str(found[0]), str(found[1])) if found else None
             self.types[name] = TypeSpec(name, fields, tuple(typ.get("subtypes", [])), discriminator)
 
     def method(self, name: str) -> MethodSpec | None:
@@ -274,28 +274,10 @@ _PRIMITIVES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def _spec_candidates() -> list[Path]:
-    repo = Path(__file__).resolve().parents[2]
-    candidates = []
-    if os.environ.get(SPEC_ENV_VAR):
-        candidates.append(Path(os.environ[SPEC_ENV_VAR]))
-    if os.environ.get("BLOGBOT_SPEC_DIR"):  # the directory the other fakes read their specs from
-        candidates.append(Path(os.environ["BLOGBOT_SPEC_DIR"]) / "telegram-bot-api.json")
-    candidates += [
-        repo.parent / "shared" / "specs" / "telegram-bot-api.json",
-        repo / "shared" / "specs" / "telegram-bot-api.json",
-        Path("/work/shared/specs/telegram-bot-api.json"),
-    ]
-    return candidates
-
-
 @cache
 def load_spec() -> BotApiSpec:
-    for path in _spec_candidates():
-        if path.is_file():
-            return BotApiSpec(json.loads(path.read_text(encoding="utf-8")))
-    tried = ", ".join(str(p) for p in _spec_candidates())
-    raise FileNotFoundError(f"telegram-bot-api.json not found (set {SPEC_ENV_VAR}); tried {tried}")
+    """The Bot API digest committed in tests/contracts/ (cached)."""
+    return BotApiSpec(load_digest(TELEGRAM_SPEC))
 
 
 # ------------------------------------------------------------------------------------------------

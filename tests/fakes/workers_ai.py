@@ -5,7 +5,8 @@
                    headers={"Authorization": f"Bearer {ai.token}"},
                    json={"messages": [...], "chat_template_kwargs": {"enable_thinking": False}})
 
-Behaviour follows /work/shared/specs/NOTES.md ("Workers AI"):
+Behaviour follows the NOTES.md kept with the official API descriptions ("Workers AI"; see README,
+"Contract digest"):
 
 * Two reply shapes in the v4 envelope: Gemma 4 answers an OpenAI `chat.completion` (the text is
   `choices[0].message.content`, which may be null); older models answer
