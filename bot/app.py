@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AsyncExitStack
 from datetime import datetime
 
 from bot.config import Settings
 from bot.conversation import ConversationStore
 from bot.github_repo import GitHubRepository, WriteBudget
-from bot.jobs import Inbox, JobStore
+from bot.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.runner import run_bot
 from bot.service import PostLayout, PostService, Writer
-from bot.state import StateStore, open_state_store, state_on_ephemeral_disk
+from bot.startup import verify_services
+from bot.state import (
+    NamespacedStore,
+    StateStore,
+    migrate_legacy_keys,
+    open_state_store,
+    state_namespace,
+    state_on_ephemeral_disk,
+)
 from bot.telegram_bot import BlogBot, build_application
 from bot.workers_ai import WorkersAIClient
 
@@ -48,7 +57,8 @@ def build_repository(settings: Settings) -> GitHubRepository:
     )
 
 
-def build_state(settings: Settings) -> StateStore:
+def build_state(settings: Settings) -> NamespacedStore:
+    """The state store, namespaced by bot id and repository so bots and blogs can share one."""
     redis_url = settings.redis_url_value
     if state_on_ephemeral_disk(redis_url=redis_url, dyno=settings.dyno):
         log.warning(
@@ -56,7 +66,22 @@ def build_state(settings: Settings) -> StateStore:
             "conversations will be forgotten. Add the Heroku Key-Value Store (REDIS_URL).",
             settings.state_path,
         )
-    return open_state_store(redis_url=redis_url, sqlite_path=settings.state_path)
+    store = open_state_store(redis_url=redis_url, sqlite_path=settings.state_path)
+    namespace = state_namespace(
+        bot_token=settings.telegram_bot_token.get_secret_value(), repo=settings.github_repo
+    )
+    return NamespacedStore(store, namespace)
+
+
+async def migrate_legacy_state(settings: Settings, state: NamespacedStore) -> int:
+    """Move the keys of a version without namespaces into this bot's namespace; see
+    migrate_legacy_keys. The prefixes are those of bot.jobs and bot.conversation."""
+    ttl_by_prefix = {
+        "job:": JOB_TTL_SECONDS,
+        "inbox:": INBOX_TTL_SECONDS,
+        "conversation:": settings.conversation_ttl_hours * 3600,
+    }
+    return await migrate_legacy_keys(state, ttl_by_prefix)
 
 
 def build_post_service(
@@ -83,28 +108,30 @@ def build_writer(
 
 
 async def serve(settings: Settings) -> None:
-    """Run the bot until SIGTERM or SIGINT."""
-    model = build_model(settings)
-    repository = build_repository(settings)
-    state = build_state(settings)
-    log.info("conversation state: %s", state.description)
-    writer = build_writer(settings, model, repository, state)
-    if not settings.allowed_user_ids:
-        log.warning(
-            "ALLOWED_USER_IDS is empty: the bot will answer everyone with their user id and "
-            "serve nobody. Add the writers' ids to ALLOWED_USER_IDS."
+    """Run the bot until SIGTERM or SIGINT; every client is closed however it ends."""
+    async with AsyncExitStack() as clients:
+        model = build_model(settings)
+        clients.push_async_callback(model.aclose)
+        repository = build_repository(settings)
+        clients.push_async_callback(asyncio.to_thread, repository.close)
+        await verify_services(settings, repository)
+        state = build_state(settings)
+        clients.push_async_callback(state.close)
+        await migrate_legacy_state(settings, state)
+        log.info("conversation state: %s", state.description)
+        writer = build_writer(settings, model, repository, state)
+        if not settings.allowed_user_ids:
+            log.warning(
+                "ALLOWED_USER_IDS is empty, so the bot serves nobody. Fix: send the bot a "
+                "message, it answers with your id; put it in ALLOWED_USER_IDS and restart."
+            )
+        inbox = Inbox(state)
+        blog_bot = BlogBot(
+            writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox
         )
-    inbox = Inbox(state)
-    blog_bot = BlogBot(writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox)
-    app = build_application(
-        token=settings.telegram_bot_token.get_secret_value(),
-        api_url=settings.telegram_api_url,
-        blog_bot=blog_bot,
-    )
-
-    async def close_clients() -> None:
-        await model.aclose()
-        await state.close()
-        await asyncio.to_thread(repository.close)
-
-    await run_bot(app, blog_bot, inbox, on_shutdown=close_clients)
+        app = build_application(
+            token=settings.telegram_bot_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            blog_bot=blog_bot,
+        )
+        await run_bot(app, blog_bot, inbox)

@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ENV_FILE, ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     draft.add_argument(
         "notes", metavar="NOTES", help='topic or notes for the post; "-" reads stdin'
     )
+    # Its own usage for its own errors (empty notes), not the top-level one.
+    draft.set_defaults(usage=draft)
     draft.add_argument(
         "--dry-run",
         action="store_true",
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "draft":
         notes = (sys.stdin.read() if args.notes == "-" else args.notes).strip()
         if not notes:
-            parser.error("draft: the notes are empty")
+            args.usage.error("the notes are empty")
 
     settings = _settings_or_none()
     if settings is None:
@@ -92,14 +94,40 @@ def _settings_or_none() -> Settings | None:
         print("blogbot cannot start; fix these settings (environment or .env):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        if not Path(ENV_FILE).exists():
+            print(
+                f"There is no {ENV_FILE} file in {Path.cwd()}: create it with "
+                f"`cp .env.example {ENV_FILE}`, fill it in, then run `python -m bot check`.",
+                file=sys.stderr,
+            )
         return None
 
 
 def run(settings: Settings) -> int:
     from bot.app import serve  # after logging is set up, so import-time logs are scrubbed
+    from bot.startup import SettingRejected
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except SettingRejected as exc:
+        for line in exc.lines:
+            log.error("%s", line)
+        log.debug("start-up failed", exc_info=True)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as exc:
+        # The details (scrubbed like every log line) are one LOG_LEVEL=DEBUG away.
+        log.error("blogbot stopped: %s; run with LOG_LEVEL=DEBUG for details", describe(exc))
+        log.debug("what stopped the bot", exc_info=True)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: message` of an unexpected error, for one log line (the formatter scrubs it)."""
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
 
 
 async def check(settings: Settings, *, delete_webhook: bool = False) -> int:
@@ -137,11 +165,11 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
         thread = await posts.publish(written, notes)
     except (WorkersAIError, DraftFormatError, PublishError) as exc:
         log.debug("draft failed", exc_info=True)
-        print(plain_text(failure(exc)), file=sys.stderr)
+        print(plain_text(failure(exc, draft_kept=False)), file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:
         log.exception("draft failed")
-        print(plain_text(failure(exc)), file=sys.stderr)
+        print(plain_text(failure(exc, draft_kept=False)), file=sys.stderr)
         return EXIT_FAILED
     finally:
         await model.aclose()

@@ -24,6 +24,11 @@ from bot.posts import PostPathError, validate_location
 
 _REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
+ENV_FILE = ".env"
+
+# The examples of .env.example and the README: a value still equal to one was never filled in.
+PLACEHOLDERS = {"owner/blog", "owner/name", "owner/repo"}
+
 
 def _parse_id_list(value: Any) -> list[int]:
     if value is None:
@@ -45,7 +50,7 @@ def _parse_id_list(value: Any) -> list[int]:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
@@ -128,6 +133,11 @@ class Settings(BaseSettings):
         value = value.strip()
         if not _REPO_PATTERN.match(value):
             raise ValueError("must look like owner/name")
+        if value.lower() in PLACEHOLDERS:
+            raise ValueError(
+                f"is still the example value {value} from .env.example; "
+                "set it to your blog repository, owner/name"
+            )
         return value
 
     @field_validator("telegram_bot_token")

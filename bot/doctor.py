@@ -25,7 +25,13 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.logs import RedactingFormatter
-from bot.state import StateStoreError, open_state_store, state_on_ephemeral_disk
+from bot.state import (
+    NamespacedStore,
+    StateStoreError,
+    open_state_store,
+    state_namespace,
+    state_on_ephemeral_disk,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +50,17 @@ class CheckResult:
     status: Status
     detail: str
     fix: str | None = None
+    # A failure that may pass by itself (network down, service overloaded), as opposed to a
+    # setting that is wrong: the bot starts anyway after a transient one.
+    transient: bool = False
 
 
 def passed(check: str, detail: str) -> CheckResult:
     return CheckResult(check, "PASS", detail)
 
 
-def failed(check: str, detail: str, fix: str) -> CheckResult:
-    return CheckResult(check, "FAIL", detail, fix)
+def failed(check: str, detail: str, fix: str, *, transient: bool = False) -> CheckResult:
+    return CheckResult(check, "FAIL", detail, fix, transient)
 
 
 def warned(check: str, detail: str, fix: str) -> CheckResult:
@@ -168,6 +177,7 @@ async def _search_model(settings: Settings, client: httpx.AsyncClient) -> list[C
                 access,
                 f"could not reach {settings.cloudflare_api_url} ({type(exc).__name__})",
                 "Check the network connection and CLOUDFLARE_API_URL, then run the check again.",
+                transient=True,
             )
         ]
     try:
@@ -180,6 +190,7 @@ async def _search_model(settings: Settings, client: httpx.AsyncClient) -> list[C
                 access,
                 f"Cloudflare answered HTTP {response.status_code} with a non-JSON body",
                 "Try again in a few minutes; if it persists, check CLOUDFLARE_API_URL.",
+                transient=True,
             )
         ]
     code, message = _first_error(payload)
@@ -210,6 +221,7 @@ async def _search_model(settings: Settings, client: httpx.AsyncClient) -> list[C
                 access,
                 f"Cloudflare answered {where}: {message}",
                 "Try again in a few minutes; if it persists, check CLOUDFLARE_API_URL.",
+                transient=status >= 500 or status == 429,
             )
         ]
     results = [passed(access, f"API token accepted for account {account}")]
@@ -461,7 +473,12 @@ async def check_state(settings: Settings) -> list[CheckResult]:
         else "Set STATE_PATH to a file in a folder the bot may write to."
     )
     try:
-        store = open_state_store(redis_url=redis_url, sqlite_path=settings.state_path)
+        store = NamespacedStore(
+            open_state_store(redis_url=redis_url, sqlite_path=settings.state_path),
+            state_namespace(
+                bot_token=settings.telegram_bot_token.get_secret_value(), repo=settings.github_repo
+            ),
+        )
     except StateStoreError as exc:  # its message is already free of the password
         return [failed(name, str(exc), fix)]
     try:

@@ -163,6 +163,12 @@ class GitHubRepository:
                 self._default_branch = self._call(lambda: self._repo.default_branch)
             return self._default_branch
 
+    def verify_access(self) -> None:
+        """One read of the repository: proves the token and the name, learns the default branch
+        (which a new post needs anyway, so the first message costs one request less)."""
+        with self._lock:
+            self._default_branch = self._call(lambda: self._repo.default_branch)
+
     def _call(self, action: Callable[[], T]) -> T:
         with self._translated_errors():
             return action()
@@ -253,11 +259,12 @@ class GitHubRepository:
 
     def pull_state(self, number: int) -> PullState:
         """ "open", "closed" or "merged": a revision only goes to an open pull request."""
+        # Inside the translation: PyGithub may fetch lazily when an attribute is first read.
         with self._translated_errors():
             pull = self._repo.get_pull(number)
-        if pull.merged:
-            return "merged"
-        return "open" if pull.state == "open" else "closed"
+            if pull.merged:
+                return "merged"
+            return "open" if pull.state == "open" else "closed"
 
     def _edit_pull(self, number: int, **fields: str) -> None:
         """PATCH the pull request without reading it first (PyGithub's edit() needs an object)."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable
+from types import TracebackType
 
 _BOT_TOKEN_IN_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token)\s+)[^\s'\",}]+")
@@ -46,3 +48,23 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     client_level = level if level == "DEBUG" else "WARNING"
     for noisy in ("httpx", "httpcore", "urllib3", "github"):
         logging.getLogger(noisy).setLevel(client_level)
+    # Python prints an uncaught exception's traceback straight to stderr, past the formatter,
+    # and a library's message may quote a token (python-telegram-bot's InvalidToken does).
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught(
+    kind: type[BaseException], exc: BaseException, traceback: TracebackType | None
+) -> None:
+    logging.getLogger("bot").critical("uncaught error", exc_info=(kind, exc, traceback))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or args.exc_type is SystemExit:
+        return
+    logging.getLogger("bot").error(
+        "uncaught error in thread %s",
+        args.thread.name if args.thread else "?",
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

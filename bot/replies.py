@@ -135,8 +135,11 @@ def discarded(thread: PostThread) -> str:
     )
 
 
-def failure(exc: BaseException) -> str:
-    """One or two short sentences: what happened and what to do. No traceback, no token."""
+def failure(exc: BaseException, *, draft_kept: bool = True) -> str:
+    """One or two short sentences: what happened and what to do. No traceback, no token.
+
+    `draft_kept` is False when the failure came before the model wrote anything (a revision's
+    pull request check) or outside a job (/status, Discard)."""
     if isinstance(exc, ai.DailyQuotaExceeded):
         return (
             "⚠️ The Workers AI daily free allocation is used up. It resets at 00:00 UTC; "
@@ -169,6 +172,8 @@ def failure(exc: BaseException) -> str:
         reason = escape(str(exc))
         return f"⚠️ The model's answer could not be turned into a post: {reason} Please try again."
     if isinstance(exc, PublishError):
+        if not draft_kept:
+            return f"⚠️ {escape(_clip(exc.user_message))}"
         return (
             f"⚠️ {escape(_clip(exc.user_message))}\n"
             "Your draft is kept: press Retry or send /retry to publish it without redrafting."

@@ -20,6 +20,12 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.jobs import Inbox
+from bot.startup import (
+    TELEGRAM_UNAUTHORIZED,
+    SettingRejected,
+    host_of,
+    until_reachable,
+)
 from bot.telegram_bot import COMMANDS, SHUTDOWN_GRACE_SECONDS, BlogBot
 
 log = logging.getLogger(__name__)
@@ -44,7 +50,7 @@ class Poller:
                     allowed_updates=Update.ALL_TYPES,
                 )
             except InvalidToken:
-                raise
+                raise SettingRejected(TELEGRAM_UNAUTHORIZED) from None
             except RetryAfter as exc:
                 delay = exc.retry_after
                 await asyncio.sleep(
@@ -87,11 +93,22 @@ async def run_bot(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    await app.initialize()
+    where = host_of(app.bot.base_url)
+
+    async def reachable(attempt: Callable[[], Awaitable[object]]) -> bool:
+        return await until_reachable(attempt, service="Telegram", where=where, stop=stop)
+
     try:
-        await app.bot.set_my_commands(COMMANDS)
+        try:
+            if not await reachable(app.initialize):
+                return  # stopped while Telegram was unreachable
+        except InvalidToken:
+            raise SettingRejected(TELEGRAM_UNAUTHORIZED) from None
+        if not await reachable(lambda: app.bot.set_my_commands(COMMANDS)):
+            return
         # A webhook left behind would make every getUpdates fail; polling is what we do.
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        if not await reachable(lambda: app.bot.delete_webhook(drop_pending_updates=False)):
+            return
         await app.start()
         resumed = await blog_bot.resume()
         pending = await inbox.pending()
@@ -122,6 +139,6 @@ async def run_bot(
             loop.remove_signal_handler(sig)
         if app.running:
             await app.stop()
-        await app.shutdown()
+        await app.shutdown()  # a no-op when initialize() never got through
         if on_shutdown is not None:
             await on_shutdown()

@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,6 +34,7 @@ from telegram.ext import (
 from bot import replies
 from bot.chat_jobs import ChatJobs, Job, Piece
 from bot.conversation import PostThread
+from bot.github_repo import PublishError
 from bot.jobs import Inbox, JobRecord, JobStore
 from bot.service import Writer
 
@@ -276,7 +277,7 @@ class BlogBot:
             text = replies.CANCELLED
         except Exception as exc:
             log.exception("job %s failed", record.key)
-            text = replies.failure(exc)
+            text = replies.failure(exc, draft_kept=record.draft is not None)
             record.state, record.error = "failed", text
             if not isinstance(exc, RequestTooLong):
                 keyboard = retry_keyboard(record)
@@ -304,9 +305,14 @@ class BlogBot:
     ) -> None:
         if record.status_message_id is not None and await self._edit(record, text, keyboard):
             return
-        sent = await self.bot.send_message(
-            record.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-        )
+        try:
+            sent = await self.bot.send_message(
+                record.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
+        except (Forbidden, BadRequest) as exc:
+            # The writer blocked the bot, or the chat is gone: nobody is left to tell.
+            log.warning("could not answer job %s: %s", record.key, exc.message)
+            return
         if record.state == "answered" and record.number is not None:
             await self.writer.remember_message(record.chat_id, sent.message_id, record.number)
 
@@ -352,7 +358,14 @@ class BlogBot:
         if (found := await self._current_post(update)) is None:
             return
         message, thread = found
-        state = await self.writer.state_of(thread)
+        try:
+            state = await self.writer.state_of(thread)
+        except PublishError as exc:
+            log.warning("status of #%s in chat %s: %s", thread.number, message.chat_id, exc)
+            await message.reply_text(
+                replies.failure(exc, draft_kept=False), parse_mode=ParseMode.HTML
+            )
+            return
         await message.reply_text(
             replies.status(thread, state),
             parse_mode=ParseMode.HTML,
@@ -485,9 +498,13 @@ class BlogBot:
         await query.answer("Discarding…")
         try:
             await self.writer.discard(chat_id, thread.number)
+        except PublishError as exc:
+            log.warning("discard of #%s in chat %s failed: %s", thread.number, chat_id, exc)
+            await self._edit_button_message(query, replies.failure(exc, draft_kept=False))
+            return
         except Exception as exc:
             log.exception("discard failed in chat %s", chat_id)
-            await self._edit_button_message(query, replies.failure(exc))
+            await self._edit_button_message(query, replies.failure(exc, draft_kept=False))
             return
         await self._edit_button_message(query, replies.discarded(thread))
 

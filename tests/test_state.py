@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 
 from bot.state import (
     SQLITE_PURGE_INTERVAL_SECONDS,
+    NamespacedStore,
     RedisStateStore,
     SQLiteStateStore,
     StateStore,
@@ -61,8 +62,28 @@ class Backend:
     spec: dict[str, str]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+# Keys of other bots and of the version without namespaces, around the namespaced store's own.
+NEIGHBOUR_KEYS = ["bot:1:acme/blog:k", "bot:123:acme/blog:k", "bot:12:acme/blogs:k", "k", "job:1:2"]
+
+
+@pytest.fixture(params=["sqlite", "redis", "sqlite-namespaced"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    if request.param == "sqlite-namespaced":
+        # The same behaviour through the wrapper the bot uses, among other namespaces' keys.
+        clock = FakeClock()
+        path = tmp_path / "data" / "state.sqlite3"
+        namespace = "bot:12:acme/blog:"
+        neighbours = SQLiteStateStore(path, clock=clock)
+        for key in NEIGHBOUR_KEYS:
+            await neighbours.put(key, "not yours", None)
+        await neighbours.close()
+        yield Backend(
+            kind="sqlite",
+            open=lambda: NamespacedStore(SQLiteStateStore(path, clock=clock), namespace),
+            advance=clock.advance,
+            spec={"kind": "sqlite", "path": str(path), "wrap": namespace},
+        )
+        return
     if request.param == "sqlite":
         clock = FakeClock()
         # A directory that doesn't exist yet: the store must create it.
@@ -341,7 +362,7 @@ async def test_values_survive_reopening_the_store(backend: Backend, store: State
 CRASH_WRITER = """
 import asyncio, json, sys
 from pathlib import Path
-from bot.state import RedisStateStore, SQLiteStateStore
+from bot.state import NamespacedStore, RedisStateStore, SQLiteStateStore
 
 async def main() -> None:
     spec = json.loads(sys.argv[1])
@@ -349,6 +370,8 @@ async def main() -> None:
         store = SQLiteStateStore(Path(spec["path"]))
     else:
         store = RedisStateStore(spec["url"], namespace=spec["namespace"])
+    if "wrap" in spec:
+        store = NamespacedStore(store, spec["wrap"])
     i = 0
     while True:
         i += 1
