@@ -139,7 +139,7 @@ def timing(spans: Sequence[Span], message: Message) -> MessageTiming:
 def _status_texts() -> frozenset[str]:
     """The bot's fixed status texts ("Drafting your post…"): editing to one is no stream edit."""
     try:
-        from bot import replies
+        from bot.telegram import replies
     except Exception:  # the bot package cannot be imported here: fall back to a length rule
         return frozenset()
     return frozenset(v for k, v in vars(replies).items() if k.isupper() and isinstance(v, str))

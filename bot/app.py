@@ -7,23 +7,23 @@ import logging
 from contextlib import AsyncExitStack
 from datetime import datetime
 
-from bot.config import Settings
-from bot.conversation import ConversationStore
-from bot.github_repo import GitHubRepository, WriteBudget
-from bot.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
-from bot.runner import run_bot
-from bot.service import PostLayout, PostService, Writer
-from bot.startup import verify_services
-from bot.state import (
+from bot.adapters.github_repo import GitHubRepository, WriteBudget
+from bot.adapters.state import (
     NamespacedStore,
-    StateStore,
     migrate_legacy_keys,
     open_state_store,
     state_namespace,
     state_on_ephemeral_disk,
 )
-from bot.telegram_bot import BlogBot, build_application
-from bot.workers_ai import WorkersAIClient
+from bot.adapters.workers_ai import WorkersAIClient
+from bot.config import Settings
+from bot.core.conversation import ConversationStore
+from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
+from bot.core.ports import StateStore
+from bot.core.service import PostLayout, PostService, Writer
+from bot.startup import verify_services
+from bot.telegram.handlers import BlogBot, build_application
+from bot.telegram.poller import run_bot
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def build_state(settings: Settings) -> NamespacedStore:
 
 async def migrate_legacy_state(settings: Settings, state: NamespacedStore) -> int:
     """Move the keys of a version without namespaces into this bot's namespace; see
-    migrate_legacy_keys. The prefixes are those of bot.jobs and bot.conversation."""
+    migrate_legacy_keys. The prefixes are those of bot.core.jobs and bot.core.conversation."""
     ttl_by_prefix = {
         "job:": JOB_TTL_SECONDS,
         "inbox:": INBOX_TTL_SECONDS,

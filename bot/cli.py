@@ -131,11 +131,11 @@ def describe(exc: BaseException) -> str:
 
 
 async def check(settings: Settings, *, delete_webhook: bool = False) -> int:
-    from bot import doctor
+    from bot import checks
 
-    results = await doctor.run_checks(settings, delete_webhook=delete_webhook)
-    print(doctor.format_table(results, settings.secrets()))
-    return EXIT_OK if doctor.all_passed(results) else EXIT_FAILED
+    results = await checks.run_checks(settings, delete_webhook=delete_webhook)
+    print(checks.format_table(results, settings.secrets()))
+    return EXIT_OK if checks.all_passed(results) else EXIT_FAILED
 
 
 def plain_text(telegram_html: str) -> str:
@@ -145,10 +145,9 @@ def plain_text(telegram_html: str) -> str:
 
 async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int:
     from bot.app import build_model, build_post_service, build_repository
-    from bot.drafts import DraftFormatError
-    from bot.github_repo import PublishError
-    from bot.replies import failure
-    from bot.workers_ai import WorkersAIError
+    from bot.core.drafts import DraftFormatError
+    from bot.core.errors import ModelError, PublishError
+    from bot.telegram.replies import failure
 
     model = build_model(settings)
     # Lazy: building it sends no request, so a dry run never talks to GitHub at all.
@@ -163,7 +162,7 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
             print(post.content, end="")
             return EXIT_OK
         thread = await posts.publish(written, notes)
-    except (WorkersAIError, DraftFormatError, PublishError) as exc:
+    except (ModelError, DraftFormatError, PublishError) as exc:
         log.debug("draft failed", exc_info=True)
         print(plain_text(failure(exc, draft_kept=False)), file=sys.stderr)
         return EXIT_FAILED

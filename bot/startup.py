@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 from telegram.error import BadRequest, NetworkError
 
-from bot import doctor
+from bot import checks
+from bot.adapters.github_repo import GitHubRepository
 from bot.config import Settings
-from bot.github_repo import GitHubRepository, PublishError
+from bot.core.errors import PublishError
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ async def verify_services(settings: Settings, repository: GitHubRepository) -> N
 async def _verify_workers_ai(settings: Settings) -> list[str]:
     """One search of the model catalogue: proves token and account without spending neurons."""
     problems = []
-    for result in await doctor.check_workers_ai(settings):
+    for result in await checks.check_workers_ai(settings):
         if result.status != "FAIL":
             continue
         line = f"{result.detail}. Fix: {result.fix}"

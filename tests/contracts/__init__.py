@@ -3,7 +3,8 @@
 Each official API description the fakes use (see README, "Contract digest") has a digest here,
 `<official name without .json>.digest.json`: only the operations, methods, schemas and types the
 fakes use, with no prose. `python -m tests.contracts.make_digest SPEC_DIR` rewrites them from a
-folder of the official files; tests/test_contract_digest.py checks that they still match.
+folder of the official files; tests/integration/test_contract_digest.py checks that they still
+match.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ digest"); it defaults to $BLOGBOT_SPEC_DIR. The digest keeps only what the fakes
 
 The output is deterministic (sorted keys, one-space indent, containers that fit in 100 columns
 on one line, UTF-8, trailing newline), so
-tests/test_contract_digest.py can compare it byte for byte.
+tests/integration/test_contract_digest.py can compare it byte for byte.
 """
 
 from __future__ import annotations

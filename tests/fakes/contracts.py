@@ -8,8 +8,8 @@ is read and compiled once per process and cached.
 
 How validation works
 --------------------
-Two engines give the same verdicts (tests/test_fake_github.py and test_fake_workers_ai.py run
-real traffic and broken samples through both):
+Two engines give the same verdicts (tests/integration/test_fake_github.py and
+test_fake_workers_ai.py run real traffic and broken samples through both):
 
 * "compiled" (the default): the fake's own lookup of operation -> response (exact status, then
   `4XX`, then `default`) -> media type -> schema, then openapi-schema-validator's
@@ -27,8 +27,8 @@ Either way the fakes resolve the operation themselves: some path parameters legi
 a `/` (GitHub's `{path}`, `{ref}` and `{branch}`; a Workers AI model name), which openapi-core's
 own path templating never allows, so it gets the template as `path_pattern`. Security schemes
 are not checked (the fakes answer bad credentials themselves). The specs are not re-validated
-on load (`spec_validator_cls=None`): tests/test_contract_digest.py checks once that the digest
-passes openapi-spec-validator, and that check costs ~0.4 s per load.
+on load (`spec_validator_cls=None`): tests/integration/test_contract_digest.py checks once that
+the digest passes openapi-spec-validator, and that check costs ~0.4 s per load.
 
 Workarounds for known spec problems (see PROVENANCE.md of the official descriptions)
 -------------------------------------------------------------------------------------

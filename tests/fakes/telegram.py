@@ -23,7 +23,7 @@ Behaviour modelled on the real server (tdlib's parsers and error texts where kno
 Add a method by defining `_api_<exactMethodName>(self, params) -> result` (raise `ApiError` for a
 Telegram error); parameters arrive decoded and checked against the spec. Also add it to
 TELEGRAM_METHODS in tests/contracts/make_digest.py and refresh the digest (README, "Contract
-digest"); tests/test_contract_digest.py says so when it is missing.
+digest"); tests/integration/test_contract_digest.py says so when it is missing.
 """
 
 from __future__ import annotations

@@ -12,7 +12,13 @@ import bot.cli
 from bot.config import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.workers_ai import FakeWorkersAI
-from tests.test_doctor import Outcome, assert_no_secret, run_in_process, run_subprocess, secrets_of
+from tests.integration.test_doctor import (
+    Outcome,
+    assert_no_secret,
+    run_in_process,
+    run_subprocess,
+    secrets_of,
+)
 
 NOTES = "A post about our move to Postgres 17, mention the 40% speed-up."
 

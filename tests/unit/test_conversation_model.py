@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.chat_jobs import LONG_PIECE_CHARS, ChatJobs, Job, Piece
-from bot.conversation import MAX_POSTS, Conversation, PostThread, Turn, bounded_history
+from bot.core.conversation import MAX_POSTS, Conversation, PostThread, Turn, bounded_history
+from bot.telegram.chat_queue import LONG_PIECE_CHARS, ChatJobs, Job, Piece
 
 
 def thread(number: int, updated: str = "2026-11-27T10:00:00+00:00") -> PostThread:

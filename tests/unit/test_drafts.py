@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.drafts import Draft, DraftFormatError, parse_draft, word_count
+from bot.core.drafts import Draft, DraftFormatError, parse_draft, word_count
 
 # --- English: the same post in many shapes --------------------------------------------------
 

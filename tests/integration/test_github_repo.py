@@ -10,10 +10,11 @@ import frontmatter
 import pytest
 from github import GithubRetry
 
-from bot.conversation import PostThread
-from bot.drafts import Draft
-from bot.github_repo import GitHubRepository, PublishError, WriteBudget
-from bot.service import PostLayout, PostService
+from bot.adapters.github_repo import GitHubRepository, WriteBudget
+from bot.core.conversation import PostThread
+from bot.core.drafts import Draft
+from bot.core.errors import PublishError
+from bot.core.service import PostLayout, PostService
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub, server_error
 

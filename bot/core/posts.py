@@ -19,7 +19,7 @@ import frontmatter
 import yaml
 from slugify import slugify
 
-from bot.drafts import Draft
+from bot.core.drafts import Draft
 
 __all__ = [
     "PostFile",

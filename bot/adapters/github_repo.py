@@ -13,8 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import requests
@@ -22,30 +21,13 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
-from bot.posts import PostFile
+from bot.core.errors import PublishError
+from bot.core.ports import FileCommit, PullState
+from bot.core.posts import PostFile
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class FileCommit:
-    file_sha: str
-    commit_sha: str
-    commit_url: str
-
-
-PullState = Literal["open", "closed", "merged"]
-
-
-class PublishError(Exception):
-    """GitHub refused or failed. `user_message` is safe to show; it never holds a token."""
-
-    def __init__(self, user_message: str, *, status: int | None = None) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.status = status
 
 
 def _message_of(exc: GithubException) -> str:

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import workers_ai as ai
-from bot.workers_ai import ChatMessage, WorkersAIClient
+from bot.adapters import workers_ai as ai
+from bot.adapters.workers_ai import WorkersAIClient
+from bot.core.ports import ChatMessage
 from tests.fakes.workers_ai import FakeWorkersAI
 
 GEMMA = "@cf/google/gemma-4-26b-a4b-it"
@@ -112,7 +113,7 @@ async def test_errors_that_are_not_retried(
     client: WorkersAIClient,
     status: int,
     code: int,
-    error: type[ai.WorkersAIError],
+    error: type[ai.ModelError],
 ) -> None:
     workers_ai.queue_error(status, code, "nope")
     workers_ai.queue_reply("# never\n\nreached")

@@ -13,7 +13,7 @@ import pytest
 from bot.app import build_state
 from bot.config import ConfigError, load_settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 VALID = {
     "TELEGRAM_BOT_TOKEN": "123456:secret-telegram-token",

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from bot import prompts
-from bot.conversation import Conversation, ConversationStore, PostThread, Turn, bounded_history
-from bot.drafts import Draft, parse_draft, word_count
-from bot.github_repo import FileCommit, PublishError, PullState
-from bot.jobs import JobRecord
-from bot.posts import PostFile, render_post, with_suffix
-from bot.workers_ai import ChatMessage
+from bot.core import prompts
+from bot.core.conversation import Conversation, ConversationStore, PostThread, Turn, bounded_history
+from bot.core.drafts import Draft, parse_draft, word_count
+from bot.core.errors import PublishError
+from bot.core.jobs import JobRecord
+from bot.core.ports import BlogRepository, ChatMessage, FileCommit, PullState, TextModel
+from bot.core.posts import PostFile, render_post, with_suffix
 
 log = logging.getLogger(__name__)
 
@@ -29,40 +29,6 @@ Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
 
 async def _no_checkpoint(record: JobRecord) -> None:
     return None
-
-
-class TextModel(Protocol):
-    model: str
-
-    async def complete(self, messages: Sequence[ChatMessage]) -> str: ...
-
-
-class BlogRepository(Protocol):
-    def base_head(self) -> tuple[str, str]: ...
-
-    def create_branch(self, name: str, head_sha: str) -> bool: ...
-
-    def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None: ...
-
-    def same_file(self, post: PostFile, branch: str) -> FileCommit | None: ...
-
-    def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]: ...
-
-    def pull_state(self, number: int) -> PullState: ...
-
-    def update_post(
-        self,
-        *,
-        number: int,
-        branch: str,
-        path: str,
-        content: str,
-        file_sha: str,
-        commit_message: str,
-        new_title: str | None,
-    ) -> FileCommit: ...
-
-    def discard(self, *, number: int, branch: str) -> None: ...
 
 
 @dataclass(frozen=True)

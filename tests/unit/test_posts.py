@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 import frontmatter
 import pytest
 
-from bot.drafts import Draft, parse_draft
-from bot.posts import PostFile, PostPathError, render_post, validate_location, with_suffix
+from bot.core.drafts import Draft, parse_draft
+from bot.core.posts import PostFile, PostPathError, render_post, validate_location, with_suffix
 
 NOW = datetime(2026, 11, 27, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
 DIR = "content/posts"

@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from bot.state import SQLiteStateStore
+from bot.adapters.state import SQLiteStateStore
 from tests.botprocess import STRANGER_ID, WRITER_ID, BotProcess
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub, server_error

@@ -19,19 +19,19 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from bot.state import (
+from bot.adapters.state import (
     SQLITE_PURGE_INTERVAL_SECONDS,
     NamespacedStore,
     RedisStateStore,
     SQLiteStateStore,
-    StateStore,
-    StateStoreError,
     open_state_store,
     state_on_ephemeral_disk,
 )
+from bot.core.errors import StateStoreError
+from bot.core.ports import StateStore
 from tests import redis_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Short enough to keep the suite fast against a real Redis, long enough that a read issued right
 # after the write still lands before expiry on a loaded machine.
@@ -362,7 +362,7 @@ async def test_values_survive_reopening_the_store(backend: Backend, store: State
 CRASH_WRITER = """
 import asyncio, json, sys
 from pathlib import Path
-from bot.state import NamespacedStore, RedisStateStore, SQLiteStateStore
+from bot.adapters.state import NamespacedStore, RedisStateStore, SQLiteStateStore
 
 async def main() -> None:
     spec = json.loads(sys.argv[1])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.metrics import METRIC_IDS
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quick_benchmark_prints_the_table_and_writes_every_metric(tmp_path: Path) -> None:

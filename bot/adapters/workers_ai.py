@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 import httpx
 from tenacity import (
@@ -23,82 +23,27 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.core.errors import (
+    AccountNotFound,
+    AuthenticationFailed,
+    CapacityExceeded,
+    DailyQuotaExceeded,
+    IncompleteAnswer,
+    ModelError,
+    ModelNotAvailable,
+    RequestRejected,
+    ServiceUnavailable,
+)
+from bot.core.ports import ChatMessage
+
 log = logging.getLogger(__name__)
 
 # Models that answer in the OpenAI shape and think before answering unless told not to.
 _THINKING_MODEL_MARKERS = ("gemma-4",)
 
 
-class ChatMessage(TypedDict):
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-class WorkersAIError(Exception):
-    """A failed model call. `retryable` says whether trying again later can help."""
-
-    retryable = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        parts = [
-            f"HTTP {self.status}" if self.status else "",
-            f"code {self.code}" if self.code else "",
-        ]
-        where = ", ".join(p for p in parts if p)
-        return f"{self.args[0]} ({where})" if where else str(self.args[0])
-
-
-class AuthenticationFailed(WorkersAIError):
-    """401/403 code 10000: the API token is wrong or lacks Workers AI permissions."""
-
-
-class ModelNotAvailable(WorkersAIError):
-    """The model name is unknown, or the account may not use it (5007, 3042, 5035, 5016)."""
-
-
-class AccountNotFound(WorkersAIError):
-    """404 code 7003: the account id or path is wrong."""
-
-
-class RequestRejected(WorkersAIError):
-    """400/413: the input is invalid or too large for the model."""
-
-
-class DailyQuotaExceeded(WorkersAIError):
-    """429 code 3036: the free daily allocation is used up; it resets at 00:00 UTC."""
-
-
-class CapacityExceeded(WorkersAIError):
-    """429 code 3040: Workers AI is temporarily over capacity."""
-
-    retryable = True
-
-
-class ServiceUnavailable(WorkersAIError):
-    """5xx, 408, timeouts and network errors: worth retrying."""
-
-    retryable = True
-
-
-class IncompleteAnswer(WorkersAIError):
-    """The model answered with no text, or was cut off by the token limit."""
-
-
 def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, WorkersAIError) and exc.retryable
+    return isinstance(exc, ModelError) and exc.retryable
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -113,7 +58,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def _error_for(
     status: int, code: int | None, message: str, retry_after: float | None
-) -> WorkersAIError:
+) -> ModelError:
     kwargs: dict[str, Any] = {"status": status, "code": code, "retry_after": retry_after}
     if code == 3036:
         return DailyQuotaExceeded(message, **kwargs)
@@ -193,12 +138,12 @@ class WorkersAIClient:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, WorkersAIError) and exc.retry_after is not None:
+        if isinstance(exc, ModelError) and exc.retry_after is not None:
             return min(exc.retry_after, self._backoff_max)
         return float(self._backoff(state))
 
     async def complete(self, messages: Sequence[ChatMessage]) -> str:
-        """The model's answer text. Raises a WorkersAIError subclass on failure."""
+        """The model's answer text. Raises a ModelError subclass on failure."""
         retrying = AsyncRetrying(
             sleep=self._sleep,
             stop=stop_after_attempt(self._max_attempts),

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.drafts import Draft
-from bot.state import StateStore
+from bot.core.drafts import Draft
+from bot.core.ports import StateStore
 
 # Long enough for /retry after a night's sleep; short enough that nothing piles up.
 JOB_TTL_SECONDS = 3 * 24 * 3600

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
-from bot import workers_ai as ai
-from bot.conversation import PostThread
-from bot.drafts import DraftFormatError
-from bot.github_repo import PublishError, PullState
-from bot.service import Outcome
+from bot.core import errors as ai
+from bot.core.conversation import PostThread
+from bot.core.drafts import DraftFormatError
+from bot.core.errors import PublishError
+from bot.core.ports import PullState
+from bot.core.service import Outcome
 
 HELP = (
     "<b>I turn your notes into a blog post and open a pull request with it.</b>\n\n"

@@ -16,8 +16,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
+
+from bot.core.errors import StateStoreError
+from bot.core.ports import StateStore
 
 _T = TypeVar("_T")
 
@@ -28,39 +31,6 @@ log = logging.getLogger(__name__)
 SQLITE_PURGE_INTERVAL_SECONDS = 60.0
 
 REDIS_MAX_CONNECTIONS = 10
-
-
-class StateStoreError(Exception):
-    """The state store is unreachable, unwritable or failed an operation."""
-
-
-class StateStore(Protocol):
-    description: str
-    """Where the state lives, for logs and the config doctor; never contains a secret."""
-
-    async def get(self, key: str) -> str | None:
-        """The value, or None when the key is missing or expired."""
-        ...
-
-    async def put(self, key: str, value: str, ttl_seconds: float | None) -> None:
-        """Atomically replace the value. The expiry is reset on every put; None never expires."""
-        ...
-
-    async def delete(self, key: str) -> None: ...
-
-    async def keys(self, prefix: str) -> list[str]:
-        """Unexpired keys that start with `prefix` (taken literally), sorted."""
-        ...
-
-    async def put_if_absent(self, key: str, value: str, ttl_seconds: float | None) -> bool:
-        """Write only if the key is missing or expired; True when this call wrote it."""
-        ...
-
-    async def ping(self) -> None:
-        """Raise StateStoreError unless the store is reachable and accepts writes."""
-        ...
-
-    async def close(self) -> None: ...
 
 
 def _check_ttl(ttl_seconds: float | None) -> None:

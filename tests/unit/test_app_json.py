@@ -12,7 +12,7 @@ from pydantic import SecretStr, TypeAdapter
 
 from bot.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,15 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
-from bot.logs import RedactingFormatter
-from bot.state import (
+from bot.adapters.state import (
     NamespacedStore,
-    StateStoreError,
     open_state_store,
     state_namespace,
     state_on_ephemeral_disk,
 )
+from bot.config import Settings
+from bot.core.errors import StateStoreError
+from bot.logs import RedactingFormatter
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.jobs import Inbox
-from bot.startup import (
-    TELEGRAM_UNAUTHORIZED,
-    SettingRejected,
-    host_of,
-    until_reachable,
-)
-from bot.telegram_bot import COMMANDS, SHUTDOWN_GRACE_SECONDS, BlogBot
+from bot.core.jobs import Inbox
+from bot.startup import TELEGRAM_UNAUTHORIZED, SettingRejected, host_of, until_reachable
+from bot.telegram.handlers import COMMANDS, SHUTDOWN_GRACE_SECONDS, BlogBot
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.drafts import Draft
-from bot.state import StateStore
-from bot.workers_ai import ChatMessage
+from bot.core.drafts import Draft
+from bot.core.ports import ChatMessage, StateStore
 
 # Posts remembered per chat; the oldest are forgotten first (their PRs stay on GitHub).
 MAX_POSTS = 10

@@ -30,7 +30,7 @@ from tests.fakes.github import _ROUTES, _find_route
 from tests.fakes.telegram import _PRIMITIVES, FakeTelegram
 from tests.fakes.workers_ai import KNOWN_MODELS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SPEC_DIR_VAR = "BLOGBOT_SPEC_DIR"
 REFRESH = "python -m tests.contracts.make_digest"
 

@@ -31,12 +31,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import replies
-from bot.chat_jobs import ChatJobs, Job, Piece
-from bot.conversation import PostThread
-from bot.github_repo import PublishError
-from bot.jobs import Inbox, JobRecord, JobStore
-from bot.service import Writer
+from bot.core.conversation import PostThread
+from bot.core.errors import PublishError
+from bot.core.jobs import Inbox, JobRecord, JobStore
+from bot.core.service import Writer
+from bot.telegram import replies
+from bot.telegram.chat_queue import ChatJobs, Job, Piece
 
 log = logging.getLogger(__name__)
 
@@ -541,7 +541,9 @@ def build_application(*, token: str, api_url: str, blog_bot: BlogBot) -> Applica
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
-        .updater(None)  # bot.runner polls, so that no update is confirmed before it is stored
+        .updater(
+            None
+        )  # bot.telegram.poller polls, so that no update is confirmed before it is stored
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()

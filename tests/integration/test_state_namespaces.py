@@ -21,23 +21,23 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from bot.app import build_state, migrate_legacy_state
-from bot.config import Settings, load_settings
-from bot.conversation import Conversation, ConversationStore, PostThread
-from bot.jobs import JOB_TTL_SECONDS, Inbox, JobRecord, JobStore
-from bot.state import (
+from bot.adapters.state import (
     LEGACY_CLAIM_KEY,
     NamespacedStore,
     RedisStateStore,
     SQLiteStateStore,
-    StateStore,
     state_namespace,
 )
+from bot.app import build_state, migrate_legacy_state
+from bot.config import Settings, load_settings
+from bot.core.conversation import Conversation, ConversationStore, PostThread
+from bot.core.jobs import JOB_TTL_SECONDS, Inbox, JobRecord, JobStore
+from bot.core.ports import StateStore
 from tests.botprocess import WRITER_ID, BotProcess
+from tests.e2e.test_conversations import FIRST, SHORTER, post_file, send_and_wait
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
-from tests.test_conversations import FIRST, SHORTER, post_file, send_and_wait
 
 CHAT = 1001
 MESSAGE = 1
@@ -307,7 +307,7 @@ async def test_legacy_keys_move_into_the_first_bots_namespace_once(
     await write_like_the_previous_version(legacy.raw)
     a = legacy.bot("111:secret-a")
 
-    with caplog.at_level(logging.INFO, logger="bot.state"):
+    with caplog.at_level(logging.INFO, logger="bot.adapters.state"):
         assert await migrate_legacy_state(legacy.settings, a) == 3
     [line] = [r.getMessage() for r in caplog.records]
     assert (
@@ -325,7 +325,7 @@ async def test_legacy_keys_move_into_the_first_bots_namespace_once(
 
     # Idempotent: nothing left to move, for this bot or any other.
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="bot.state"):
+    with caplog.at_level(logging.INFO, logger="bot.adapters.state"):
         assert await migrate_legacy_state(legacy.settings, a) == 0
         b = legacy.bot("222:secret-b")
         assert await migrate_legacy_state(legacy.settings, b) == 0
