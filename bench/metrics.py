@@ -249,19 +249,27 @@ def stream_edit_rate(spans: Sequence[Span], messages: Sequence[Message]) -> int:
     return most
 
 
+Section = tuple[list[Metric], dict[str, Any]]  # the section's metrics, its part of the details
+
+
 def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
-    s = obs.settings
-    spans = obs.spans
+    """Every metric, in METRIC_IDS order, and the details behind them by section."""
     metrics: list[Metric] = []
     details: dict[str, Any] = {}
+    for section in (own_overhead, github_economy, telegram_economy, concurrency, memory, startup):
+        found, detail = section(obs)
+        metrics += found
+        details.update(detail)
+    assert tuple(m.id for m in metrics) == METRIC_IDS
+    return metrics, details
 
-    # 1. Own overhead ---------------------------------------------------------------------------
-    timings = [timing(spans, m) for m in obs.sequential]
+
+def own_overhead(obs: Observations) -> Section:
+    """1. The bot's own time per sequential message: reply time minus the injected latency."""
+    timings = [timing(obs.spans, m) for m in obs.sequential]
     overheads = [t.overhead * 1000 for t in timings]
     without_fakes = [t.overhead_without_fakes * 1000 for t in timings]
     n = len(timings)
-    p50, p95 = percentile(overheads, 50), percentile(overheads, 95)
-    injected_ms = [t.injected * 1000 for t in timings]
     by_kind = {
         kind: {
             "messages": len(values),
@@ -271,10 +279,10 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
         for kind in ("new", "revision")
         if (values := [t.overhead * 1000 for t in timings if t.kind == kind])
     }
-    details["overhead"] = {
+    detail = {
         "messages": n,
         "reply_ms_p50": round(percentile([t.reply * 1000 for t in timings], 50), 2),
-        "injected_ms_p50": round(percentile(injected_ms, 50), 2),
+        "injected_ms_p50": round(percentile([t.injected * 1000 for t in timings], 50), 2),
         "injected_by_count_ms_p50": round(
             percentile([t.injected_by_count * 1000 for t in timings], 50), 2
         ),
@@ -285,182 +293,181 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
         "bot_cpu_ms_per_message": round(obs.bot_cpu_sequential * 1000 / max(n, 1), 2),
         "bench_cpu_ms_per_message": round(obs.bench_cpu_sequential * 1000 / max(n, 1), 2),
         # The first message pays one-off costs (the default branch lookup, cold caches).
-        "steps": hops(spans, obs.sequential[1:] or obs.sequential),
+        "steps": hops(obs.spans, obs.sequential[1:] or obs.sequential),
     }
     split = ", ".join(
         f"{kind} {v['overhead_p50_ms']:.1f}/{v['overhead_p95_ms']:.1f}"
         for kind, v in by_kind.items()
     )
-    common = (
-        f"reply p50 {details['overhead']['reply_ms_p50']:.0f} ms − injected p50 "
-        f"{details['overhead']['injected_ms_p50']:.0f} ms; p50/p95 by kind: {split}"
-    )
-    metrics.append(
+    group = "1. Own overhead"
+    metrics = [
         Metric(
             "overhead_p50_ms",
-            "1. Own overhead",
+            group,
             f"Per message, p50 (n={n})",
-            p50,
+            percentile(overheads, 50),
             "ms",
             "≤ 20 ms",
             20,
-            common,
-        )
-    )
-    metrics.append(
+            f"reply p50 {detail['reply_ms_p50']:.0f} ms − injected p50 "
+            f"{detail['injected_ms_p50']:.0f} ms; p50/p95 by kind: {split}",
+        ),
         Metric(
             "overhead_p95_ms",
-            "1. Own overhead",
+            group,
             f"Per message, p95 (n={n})",
-            p95,
+            percentile(overheads, 95),
             "ms",
             "≤ 60 ms",
             60,
             f"minus the fakes' processing time too: p50 {percentile(without_fakes, 50):.1f} ms, "
             f"p95 {percentile(without_fakes, 95):.1f} ms; bot CPU "
-            f"{details['overhead']['bot_cpu_ms_per_message']:.0f} ms per message",
-        )
-    )
+            f"{detail['bot_cpu_ms_per_message']:.0f} ms per message",
+        ),
+    ]
+    return metrics, {"overhead": detail}
 
-    # 2. API economy ----------------------------------------------------------------------------
-    new = [m for m in obs.sequential if m.kind == "new"]
-    revisions = [m for m in obs.sequential if m.kind == "revision"]
-    new_counts = [github_counts(spans, m) for m in new]
+
+def github_economy(obs: Observations) -> Section:
+    """2. GitHub calls per new post (the first one after start-up aside) and per revision."""
+    new_counts = [github_counts(obs.spans, m) for m in obs.sequential if m.kind == "new"]
+    rev_counts = [github_counts(obs.spans, m) for m in obs.sequential if m.kind == "revision"]
     steady = new_counts[1:] or new_counts
-    rev_counts = [github_counts(spans, m) for m in revisions]
-    first_total = sum(new_counts[0].values()) if new_counts else 0
-    new_max = max((sum(c.values()) for c in steady), default=0)
-    rev_max = max((sum(c.values()) for c in rev_counts), default=0)
-    details["github"] = {
-        "new_post_first_after_start": dict(new_counts[0]) if new_counts else {},
+    first = new_counts[0] if new_counts else Counter[str]()
+    first_extra = first - _typical(steady)
+    detail = {
+        "new_post_first_after_start": dict(first),
         "new_post_typical": dict(_typical(steady)),
         "new_post_totals": [sum(c.values()) for c in new_counts],
         "revision_typical": dict(_typical(rev_counts)),
         "revision_totals": [sum(c.values()) for c in rev_counts],
+        "pull_requests_opened": obs.pull_requests,  # over the whole run
     }
-    first_extra = Counter(new_counts[0]) - _typical(steady) if new_counts else Counter()
-    metrics.append(
+    metrics = [
         Metric(
             "github_calls_new_post",
             "2. API economy",
             "GitHub calls, new post (max)",
-            new_max,
+            max((sum(c.values()) for c in steady), default=0),
             "calls",
             "≤ 4",
             4,
-            f"{_breakdown(_typical(steady))}; the first post after start-up: {first_total}"
-            + (f" (+ {_breakdown(first_extra)})" if first_extra else ""),
-        )
-    )
-    metrics.append(
+            f"{_breakdown(_typical(steady))}; the first post after start-up: "
+            f"{sum(first.values())}" + (f" (+ {_breakdown(first_extra)})" if first_extra else ""),
+        ),
         Metric(
             "github_calls_revision",
             "2. API economy",
             "GitHub calls, revision (max)",
-            rev_max,
+            max((sum(c.values()) for c in rev_counts), default=0),
             "calls",
             "≤ 2",
             2,
             _breakdown(_typical(rev_counts)),
-        )
-    )
-    tg = [telegram_counts(spans, m) for m in obs.sequential]
-    tg_max = max((sum(c.values()) for c, _ in tg), default=0)
+        ),
+    ]
+    return metrics, {"github": detail}
+
+
+def telegram_economy(obs: Observations) -> Section:
+    """2. Telegram calls per message (stream edits aside), stream edits and their rate."""
+    tg = [telegram_counts(obs.spans, m) for m in obs.sequential]
+    calls = [c for c, _ in tg]
     stream_counts = [e for _, e in tg]
-    details["telegram"] = {
-        "per_message_typical": dict(_typical([c for c, _ in tg])),
-        "per_message_totals": [sum(c.values()) for c, _ in tg],
+    detail = {
+        "per_message_typical": dict(_typical(calls)),
+        "per_message_totals": [sum(c.values()) for c in calls],
         "stream_edits": stream_counts,
     }
-    metrics.append(
+    metrics = [
         Metric(
             "telegram_calls_per_message",
             "2. API economy",
             "Telegram calls per message, stream edits aside (max)",
-            tg_max,
+            max((sum(c.values()) for c in calls), default=0),
             "calls",
             "≤ 3",
             3,
-            _breakdown(_typical([c for c, _ in tg])) + "; getUpdates not counted",
-        )
-    )
-    mean_stream = statistics.fmean(stream_counts) if stream_counts else 0.0
-    metrics.append(
+            _breakdown(_typical(calls)) + "; getUpdates not counted",
+        ),
         Metric(
             "telegram_stream_edits_per_message",
             "2. API economy",
             "Stream edits per message (mean)",
-            mean_stream,
+            statistics.fmean(stream_counts) if stream_counts else 0.0,
             "edits",
             "—",
             None,
             f"max {max(stream_counts, default=0)}"
             + ("; the bot does not stream the draft" if not any(stream_counts) else ""),
-        )
-    )
-    rate = stream_edit_rate(spans, [*obs.sequential, *obs.concurrent])
-    metrics.append(
+        ),
         Metric(
             "telegram_stream_edits_per_second",
             "2. API economy",
             "Stream edits per chat within any 1 s (max)",
-            rate,
+            stream_edit_rate(obs.spans, [*obs.sequential, *obs.concurrent]),
             "edits",
             "≤ 1",
             1,
             "over the sequential and the concurrent messages",
-        )
-    )
+        ),
+    ]
+    return metrics, {"telegram": detail}
 
-    # 3. Concurrency ----------------------------------------------------------------------------
+
+def _first_reaction(spans: Sequence[Span], message: Message, since: float) -> float:
+    """Seconds from `since` to the first Telegram call for the message's chat."""
+    seen = [
+        s.end
+        for s in window(spans, message)
+        if s.service == "telegram" and s.chat_id == message.chat
+    ]
+    return min(seen) - since
+
+
+def concurrency(obs: Observations) -> Section:
+    """3. N users at once: each gets a first reaction soon; the slowest PR vs one user's."""
+    spans = obs.spans
     users = len(obs.concurrent)
     assert obs.single is not None
-    one = obs.single.final.end - obs.single.sent
+    single = obs.single
+    one = single.final.end - single.sent
     replies = [m.final.end - m.sent for m in obs.concurrent]
     slowest = max(replies, default=float("nan"))
     burst_start = min((m.sent for m in obs.concurrent), default=0.0)
-    reactions = []
-    for message in obs.concurrent:
-        seen = [
-            s.end
-            for s in window(spans, message)
-            if s.service == "telegram" and s.chat_id == message.chat
-        ]
-        reactions.append(min(seen) - burst_start)
-    all_seen = max(reactions, default=float("nan"))
-    pulls_single = [
-        s.end - obs.single.sent
-        for s in window(spans, obs.single)
-        if s.endpoint == "POST /pulls" and s.start < obs.single.final.end
-    ]
     burst_end = max((m.final.end for m in obs.concurrent), default=0.0)
+    reactions = [_first_reaction(spans, m, burst_start) for m in obs.concurrent]
+    pulls_single = [
+        s.end - single.sent
+        for s in window(spans, single)
+        if s.endpoint == "POST /pulls" and s.start < single.final.end
+    ]
     pulls_burst = [
         s.end - burst_start
         for s in spans
         if s.endpoint == "POST /pulls" and burst_start <= s.start < burst_end
     ]
-    details["concurrency"] = {
+    model_latency = obs.settings.concurrency_model_latency
+    detail = {
         "users": users,
-        "model_latency_s": s.concurrency_model_latency,
+        "model_latency_s": model_latency,
         "one_user_reply_s": round(one, 3),
         "reply_s": [round(r, 3) for r in replies],
         "first_reaction_s": [round(r, 3) for r in reactions],
         "one_user_pr_opened_s": round(pulls_single[0], 3) if pulls_single else None,
         "last_pr_opened_s": round(max(pulls_burst), 3) if pulls_burst else None,
     }
-    metrics.append(
+    metrics = [
         Metric(
             "first_reaction_all_users_s",
             "3. Concurrency",
             f"{users} users at once: every user has a first reaction",
-            all_seen,
+            max(reactions, default=float("nan")),
             "s",
             "≤ 1 s",
             1.0,
             f"typing or status message; median user {percentile(reactions, 50) * 1000:.0f} ms",
-        )
-    )
-    metrics.append(
+        ),
         Metric(
             "slowest_pr_ratio",
             "3. Concurrency",
@@ -470,12 +477,15 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
             "≤ 2×",
             2.0,
             f"{slowest:.2f} s / {one:.2f} s to the answer with the PR link, "
-            f"model {s.concurrency_model_latency:g} s",
-        )
-    )
+            f"model {model_latency:g} s",
+        ),
+    ]
+    return metrics, {"concurrency": detail}
 
-    # 4. Memory ---------------------------------------------------------------------------------
-    metrics.append(
+
+def memory(obs: Observations) -> Section:
+    """4. The bot's resident memory idle after start-up and after the jobs."""
+    metrics = [
         Metric(
             "rss_idle_mb",
             "4. Memory",
@@ -485,9 +495,7 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
             "≤ 80 MB",
             80,
             f"VmHWM {obs.rss_idle_hwm_kb / MB:.1f} MB",
-        )
-    )
-    metrics.append(
+        ),
         Metric(
             "rss_after_jobs_mb",
             "4. Memory",
@@ -498,34 +506,32 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
             100,
             f"VmHWM {obs.rss_after_jobs_hwm_kb / MB:.1f} MB; "
             f"+{(obs.rss_after_jobs_kb - obs.rss_idle_kb) / MB:.1f} MB over idle",
-        )
-    )
-    details["memory"] = {
+        ),
+    ]
+    detail = {
         "jobs": obs.jobs,
         "rss_idle_kb": obs.rss_idle_kb,
         "rss_after_jobs_kb": obs.rss_after_jobs_kb,
         "rss_idle_samples_kb": [u.rss_idle_kb for u in obs.startups],
     }
+    return metrics, {"memory": detail}
 
-    # 5. Start-up -------------------------------------------------------------------------------
+
+def startup(obs: Observations) -> Section:
+    """5. Process start to the first getUpdates, median of the start-up samples."""
     samples = [u.seconds for u in obs.startups]
-    median = statistics.median(samples)
-    injected_startup = statistics.median(u.injected for u in obs.startups)
-    metrics.append(
-        Metric(
-            "startup_s",
-            "5. Start-up",
-            f"Process start → first getUpdates (median of {len(samples)})",
-            median,
-            "s",
-            "≤ 1.5 s",
-            1.5,
-            "samples "
-            + ", ".join(f"{v:.2f}" for v in samples)
-            + f" s; includes {injected_startup * 1000:.0f} ms injected API latency",
-        )
+    injected = statistics.median(u.injected for u in obs.startups)
+    metric = Metric(
+        "startup_s",
+        "5. Start-up",
+        f"Process start → first getUpdates (median of {len(samples)})",
+        statistics.median(samples),
+        "s",
+        "≤ 1.5 s",
+        1.5,
+        "samples "
+        + ", ".join(f"{v:.2f}" for v in samples)
+        + f" s; includes {injected * 1000:.0f} ms injected API latency",
     )
-    details["startup"] = {"samples_s": samples, "injected_s": [u.injected for u in obs.startups]}
-
-    assert tuple(m.id for m in metrics) == METRIC_IDS
-    return metrics, details
+    detail = {"samples_s": samples, "injected_s": [u.injected for u in obs.startups]}
+    return [metric], {"startup": detail}

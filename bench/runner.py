@@ -90,6 +90,7 @@ class Observations:
     bench_cpu_sequential: float = 0.0  # and this process (the fakes, the driver)
     spans: list[Span] = field(default_factory=list)
     pacing_waits: int = 0  # times the bot paused its GitHub writes (bot log)
+    pull_requests: int = 0  # opened in the fake GitHub over the whole run
     fake_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -324,10 +325,19 @@ class Harness:
 
     # -- phases ------------------------------------------------------------------------------
     def run(self) -> Observations:
-        s = self.settings
+        """Every phase in order, with one bot process, then the extra start-up samples."""
         began = time.monotonic()
-        obs = Observations(settings=s)
+        obs = Observations(settings=self.settings)
+        self.startup_and_idle_memory(obs)
+        self.sequential_phase(obs)
+        concurrent = self.concurrency_phase(obs)
+        self.memory_phase(obs, concurrent)
+        self.startup_samples(obs)
+        self.collect(obs)
+        obs.seconds = time.monotonic() - began
+        return obs
 
+    def startup_and_idle_memory(self, obs: Observations) -> None:
         self.progress("start-up and idle memory")
         self.bot, startup = self.start_bot()
         self.settle()
@@ -336,13 +346,19 @@ class Harness:
         obs.startups.append(startup)
         obs.rss_idle_kb, obs.rss_idle_hwm_kb = status["VmRSS"], status.get("VmHWM", 0)
 
-        self.progress(f"{s.messages} sequential messages (new post, then a revision, per user)")
+    def sequential_phase(self, obs: Observations) -> None:
+        assert self.bot is not None
+        count = self.settings.messages
+        self.progress(f"{count} sequential messages (new post, then a revision, per user)")
         cpu_before, own_before = cpu_seconds(self.bot.pid), time.process_time()
-        obs.sequential = self.sequential(s.messages)
+        obs.sequential = self.sequential(count)
         obs.bot_cpu_sequential = cpu_seconds(self.bot.pid) - cpu_before
         obs.bench_cpu_sequential = time.process_time() - own_before
         obs.jobs += len(obs.sequential)
 
+    def concurrency_phase(self, obs: Observations) -> list[int]:
+        """One user, then all the concurrent users at once; returns those users."""
+        s = self.settings
         self.progress(f"concurrency: 1 user, then {s.users} users at once")
         self.ai.run_latency = s.concurrency_model_latency
         obs.single = self.burst([SINGLE_USER], topic=1000)[0]
@@ -351,10 +367,14 @@ class Harness:
         obs.concurrent = self.burst(concurrent, topic=2000)
         obs.jobs += 1 + len(obs.concurrent)
         self.ai.run_latency = s.model_latency
+        return concurrent
 
+    def memory_phase(self, obs: Observations, users: list[int]) -> None:
+        """Revisions by `users` until the bot has run `memory_jobs` jobs, then read its RSS."""
+        assert self.bot is not None
         rounds = 0
-        while obs.jobs < s.memory_jobs:
-            batch = concurrent[: s.memory_jobs - obs.jobs]
+        while obs.jobs < self.settings.memory_jobs:
+            batch = users[: self.settings.memory_jobs - obs.jobs]
             self.burst(batch, topic=2000, revision_round=rounds)
             obs.jobs += len(batch)
             rounds += 1
@@ -365,8 +385,11 @@ class Harness:
         obs.rss_after_jobs_hwm_kb = status.get("VmHWM", 0)
         self.bot.stop()
 
-        for run in range(1, s.startup_runs):
-            self.progress(f"start-up sample {run + 1} of {s.startup_runs}")
+    def startup_samples(self, obs: Observations) -> None:
+        """More start-ups, each a fresh bot process, until there are `startup_runs`."""
+        runs = self.settings.startup_runs
+        for run in range(1, runs):
+            self.progress(f"start-up sample {run + 1} of {runs}")
             bot, startup = self.start_bot()
             self.bot = bot
             self.settle()
@@ -374,15 +397,16 @@ class Harness:
             obs.startups.append(startup)
             bot.stop()
 
+    def collect(self, obs: Observations) -> None:
+        """What the fakes and the bot's logs recorded over the whole run."""
         obs.spans = sorted(
             (span for fake in self.fakes for span in fake.all_spans()), key=lambda x: x.start
         )
         obs.fake_errors = [e for fake in self.fakes for e in fake.errors]
+        obs.pull_requests = len(self.github.pulls())
         obs.pacing_waits = sum(
             path.read_text(errors="replace").count("pacing GitHub writes") for path in self.logs
         )
-        obs.seconds = time.monotonic() - began
-        return obs
 
     def sequential(self, count: int) -> list[Message]:
         messages: list[Message] = []

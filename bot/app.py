@@ -18,11 +18,13 @@ from bot.adapters.state import (
 from bot.adapters.workers_ai import WorkersAIClient
 from bot.config import Settings
 from bot.core.conversation import ConversationStore
+from bot.core.drafting import Drafter
 from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
-from bot.core.service import PostLayout, PostService, Writer
+from bot.core.publishing import PostLayout, Publisher
+from bot.core.writer import Writer
 from bot.startup import verify_services
-from bot.telegram.handlers import BlogBot, build_application
+from bot.telegram.application import build_application, register
 from bot.telegram.poller import run_bot
 
 log = logging.getLogger(__name__)
@@ -86,9 +88,8 @@ async def migrate_legacy_state(settings: Settings, state: NamespacedStore) -> in
 
 def build_post_service(
     settings: Settings, model: WorkersAIClient, repository: GitHubRepository
-) -> PostService:
-    return PostService(
-        model=model,
+) -> Publisher:
+    return Publisher(
         repository=repository,
         layout=PostLayout(
             posts_dir=settings.posts_dir,
@@ -96,15 +97,16 @@ def build_post_service(
             branch_prefix=settings.branch_prefix,
         ),
         clock=local_now,
+        model_name=model.model,
     )
 
 
 def build_writer(
     settings: Settings, model: WorkersAIClient, repository: GitHubRepository, state: StateStore
 ) -> Writer:
-    posts = build_post_service(settings, model, repository)
+    publisher = build_post_service(settings, model, repository)
     conversations = ConversationStore(state, ttl_seconds=settings.conversation_ttl_hours * 3600)
-    return Writer(posts, conversations)
+    return Writer(drafter=Drafter(model), publisher=publisher, conversations=conversations)
 
 
 async def serve(settings: Settings) -> None:
@@ -126,12 +128,11 @@ async def serve(settings: Settings) -> None:
                 "message, it answers with your id; put it in ALLOWED_USER_IDS and restart."
             )
         inbox = Inbox(state)
-        blog_bot = BlogBot(
-            writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox
-        )
         app = build_application(
             token=settings.telegram_bot_token.get_secret_value(),
             api_url=settings.telegram_api_url,
-            blog_bot=blog_bot,
         )
-        await run_bot(app, blog_bot, inbox)
+        jobs = register(
+            app, writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox
+        )
+        await run_bot(app, jobs, inbox)

@@ -145,6 +145,7 @@ def plain_text(telegram_html: str) -> str:
 
 async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int:
     from bot.app import build_model, build_post_service, build_repository
+    from bot.core.drafting import Drafter
     from bot.core.drafts import DraftFormatError
     from bot.core.errors import ModelError, PublishError
     from bot.telegram.replies import failure
@@ -152,16 +153,17 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
     model = build_model(settings)
     # Lazy: building it sends no request, so a dry run never talks to GitHub at all.
     repository = build_repository(settings)
-    posts = build_post_service(settings, model, repository)
+    publisher = build_post_service(settings, model, repository)
     try:
-        written = await posts.write_draft(notes)
+        written = await Drafter(model).write(notes)
         if dry_run:
-            post = posts.render(written)
+            post = publisher.render(written)
             print(post.path)
             print()
             print(post.content, end="")
             return EXIT_OK
-        thread = await posts.publish(written, notes)
+        # The bot's publishing steps, without a job to checkpoint: one run, start to end.
+        thread = await publisher.new_post(written, notes)
     except (ModelError, DraftFormatError, PublishError) as exc:
         log.debug("draft failed", exc_info=True)
         print(plain_text(failure(exc, draft_kept=False)), file=sys.stderr)

@@ -185,10 +185,6 @@ class Settings(BaseSettings):
             raise ValueError(f"POSTS_DIR/POST_FILENAME: {exc}") from None
         return self
 
-    @property
-    def repo_owner(self) -> str:
-        return self.github_repo.split("/", 1)[0]
-
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter that keeps them out of log lines."""
         secrets = [

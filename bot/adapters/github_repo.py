@@ -1,19 +1,28 @@
-"""The blog's repository on GitHub (PyGithub).
+"""The blog's repository on GitHub (PyGithub): the BlogRepository port.
 
-PyGithub is synchronous: every method here blocks and is meant to run in a worker thread.
-A new post costs four requests (base head, branch, file, pull request); the default branch is
-read once per process. A revision is one request, plus one when the title changes.
+PyGithub is synchronous, so every coroutine here runs its requests in a worker thread; the core
+never sees a thread. A new post costs four requests (base head, branch, file, pull request);
+the default branch is read once per process. A revision is one request, plus one when the
+title changes.
+
+GitHub may do a write and lose its answer (a 5xx or a timeout after the work). PyGithub retries
+such answers (see github_retry), and the retry meets the first try's work: "Reference already
+exists" is reported as False and "sha wasn't supplied" as None (the core recognises its own
+branch or file), "A pull request already exists" adopts that pull request, a stale sha whose
+file already holds the new content adopts that commit, and an already closed pull request or
+deleted branch is what was wanted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -22,7 +31,7 @@ from github.Repository import Repository
 from urllib3.util.retry import Retry
 
 from bot.core.errors import PublishError
-from bot.core.ports import FileCommit, PullState
+from bot.core.ports import FileCommit, PullRef, PullState
 from bot.core.posts import PostFile
 
 log = logging.getLogger(__name__)
@@ -102,6 +111,32 @@ class WriteBudget:
             self._sleep(wait)
 
 
+def github_retry(total: int = 3, backoff_factor: float = 0.5, **options: Any) -> GithubRetry:
+    """PyGithub's retry of 5xx answers and rate limits, PATCH included: the bot's PATCHes set a
+    title or close a pull request, and doing that twice is doing it once."""
+    methods = Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"}
+    return GithubRetry(
+        total=total, backoff_factor=backoff_factor, allowed_methods=methods, **options
+    )
+
+
+def github_client(
+    *, api_url: str, token: str, timeout: int, retry: Retry | int | None, lazy: bool = False
+) -> Github:
+    """The PyGithub client as the bot and `check` set it up. None of PyGithub's fixed spacing
+    between requests: one second between writes would serialise every writer (WriteBudget
+    paces the bot's writes instead)."""
+    return Github(
+        auth=Auth.Token(token),
+        base_url=api_url,
+        timeout=timeout,
+        lazy=lazy,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        retry=retry,
+    )
+
+
 class GitHubRepository:
     def __init__(
         self,
@@ -120,17 +155,12 @@ class GitHubRepository:
         self._default_branch: str | None = None
         self._lock = threading.Lock()
         self._writes = write_budget or WriteBudget()
-        self._github = Github(
-            auth=Auth.Token(token),
-            base_url=api_url,
+        self._github = github_client(
+            api_url=api_url,
+            token=token,
             timeout=timeout,
+            retry=retry if retry is not None else github_retry(max_rate_limit_wait=120),
             lazy=True,  # no request until one is needed: the repo object costs nothing
-            # PyGithub's own fixed spacing (1 s between writes) would serialise every user.
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            retry=retry
-            if retry is not None
-            else GithubRetry(total=3, backoff_factor=0.5, max_rate_limit_wait=120),
         )
         self._repo: Repository = self._github.get_repo(repo)
 
@@ -150,6 +180,10 @@ class GitHubRepository:
         (which a new post needs anyway, so the first message costs one request less)."""
         with self._lock:
             self._default_branch = self._call(lambda: self._repo.default_branch)
+
+    async def _off_loop(self, work: Callable[[], T]) -> T:
+        """Run blocking PyGithub work in a worker thread, its failures translated."""
+        return await asyncio.to_thread(self._call, work)
 
     def _call(self, action: Callable[[], T]) -> T:
         with self._translated_errors():
@@ -173,80 +207,116 @@ class GitHubRepository:
                 f"Could not reach GitHub ({type(exc).__name__}). Try again in a few minutes."
             ) from exc
 
-    def base_head(self) -> tuple[str, str]:
+    # -- the port --------------------------------------------------------------------------
+    async def base_head(self) -> tuple[str, str]:
         """The base branch and the sha of its head commit: where a new post's branch starts."""
-        with self._translated_errors():
-            base = self.base_branch()
-            return base, self._repo.get_git_ref(f"heads/{base}").object.sha
+        return await self._off_loop(self._base_head)
 
-    def create_branch(self, name: str, head_sha: str) -> bool:
+    async def create_branch(self, name: str, head_sha: str) -> bool:
+        return await self._off_loop(lambda: self._create_branch(name, head_sha))
+
+    async def branch_head(self, name: str) -> str | None:
+        return await self._off_loop(lambda: self._branch_head(name))
+
+    async def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
+        return await self._off_loop(lambda: self._create_file(post, branch, message))
+
+    async def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        return await self._off_loop(lambda: self._same_file(post, branch))
+
+    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
+        return await self._off_loop(lambda: self._create_pull(branch, title, body))
+
+    async def pull_state(self, number: int) -> PullState:
+        return await self._off_loop(lambda: self._pull_state(number))
+
+    async def update_file(
+        self, *, branch: str, path: str, content: str, file_sha: str, message: str
+    ) -> FileCommit:
+        return await self._off_loop(
+            lambda: self._update_file(branch, path, content, file_sha, message)
+        )
+
+    async def retitle_pull(self, number: int, title: str) -> None:
+        await self._off_loop(lambda: self._edit_pull(number, title=title))
+
+    async def discard(self, *, number: int, branch: str) -> None:
+        await self._off_loop(lambda: self._discard(number, branch))
+
+    # -- the requests (blocking) -----------------------------------------------------------
+    def _base_head(self) -> tuple[str, str]:
+        base = self.base_branch()
+        return base, self._repo.get_git_ref(f"heads/{base}").object.sha
+
+    def _create_branch(self, name: str, head_sha: str) -> bool:
         """Create branch `name` at head_sha; False when a branch of that name exists."""
-        with self._translated_errors():
-            try:
-                self._writes.spend()
-                self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
-                return True
-            except GithubException as exc:
-                if exc.status == 422 and "already exists" in _message_of(exc).lower():
-                    return False
-                raise
+        try:
+            self._writes.spend()
+            self._repo.create_git_ref(f"refs/heads/{name}", head_sha)
+        except GithubException as exc:
+            if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                return False
+            raise
+        return True
 
-    def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
+    def _branch_head(self, name: str) -> str | None:
+        try:
+            return self._repo.get_git_ref(f"heads/{name}").object.sha
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
         """Commit the post as a new file; None when a file exists at that path (it is never
         overwritten)."""
-        with self._translated_errors():
-            try:
-                self._writes.spend()
-                result = self._repo.create_file(post.path, message, post.content, branch=branch)
-            except GithubException as exc:
-                # 422 without a sha: the file exists.
-                if exc.status == 422 and "sha" in _message_of(exc).lower():
-                    return None
-                raise
+        try:
+            self._writes.spend()
+            result = self._repo.create_file(post.path, message, post.content, branch=branch)
+        except GithubException as exc:
+            # 422 without a sha: the file exists.
+            if exc.status == 422 and "sha" in _message_of(exc).lower():
+                return None
+            raise
         content, commit = result["content"], result["commit"]
         return FileCommit(content.sha, commit.sha, commit.html_url or "")
 
-    def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
-        """The file at post.path on `branch` if it holds exactly post.content, else None: how a
-        resumed job recognises the commit an interrupted run of it made."""
-        with self._translated_errors():
-            existing = self._repo.get_contents(post.path, ref=branch)
+    def _same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        """The file at post.path on `branch` if it holds exactly post.content, with the branch's
+        head commit (the one that wrote it, an attempt ago); else None."""
+        existing = self._repo.get_contents(post.path, ref=branch)
         if isinstance(existing, list) or existing.decoded_content != post.content.encode():
             return None
-        return FileCommit(existing.sha, "", "")
+        head = self._repo.get_branch(branch).commit
+        return FileCommit(existing.sha, head.sha, head.html_url or "")
 
-    def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]:
+    def _create_pull(self, branch: str, title: str, body: str) -> PullRef:
         """Open the PR; when one exists for the branch (a retried POST) it is the one."""
-        with self._translated_errors():
-            base = self.base_branch()
-            try:
-                self._writes.spend()
-                pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
-                return pull.number, pull.html_url
-            except GithubException as exc:
-                if exc.status == 422 and "already exists" in _message_of(exc).lower():
-                    found = self.find_pull(branch)
-                    if found is not None:
-                        return found
-                raise
+        base = self.base_branch()
+        try:
+            self._writes.spend()
+            pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
+            return PullRef(pull.number, pull.html_url)
+        except GithubException as exc:
+            if exc.status == 422 and "already exists" in _message_of(exc).lower():
+                found = self._find_pull(branch)
+                if found is not None:
+                    return found
+            raise
 
-    def find_pull(self, branch: str) -> tuple[int, str] | None:
-        pulls = self._call(
-            lambda: list(self._repo.get_pulls(state="all", head=f"{self.owner}:{branch}"))
-        )
+    def _find_pull(self, branch: str) -> PullRef | None:
+        pulls = list(self._repo.get_pulls(state="all", head=f"{self.owner}:{branch}"))
         if not pulls:
             return None
         newest = max(pulls, key=lambda p: p.number)
-        return newest.number, newest.html_url
+        return PullRef(newest.number, newest.html_url)
 
-    def pull_state(self, number: int) -> PullState:
+    def _pull_state(self, number: int) -> PullState:
         """ "open", "closed" or "merged": a revision only goes to an open pull request."""
-        # Inside the translation: PyGithub may fetch lazily when an attribute is first read.
-        with self._translated_errors():
-            pull = self._repo.get_pull(number)
-            if pull.merged:
-                return "merged"
-            return "open" if pull.state == "open" else "closed"
+        pull = self._repo.get_pull(number)  # PyGithub may fetch when an attribute is read
+        if pull.merged:
+            return "merged"
+        return "open" if pull.state == "open" else "closed"
 
     def _edit_pull(self, number: int, **fields: str) -> None:
         """PATCH the pull request without reading it first (PyGithub's edit() needs an object)."""
@@ -255,52 +325,33 @@ class GitHubRepository:
             "PATCH", f"{self._repo.url}/pulls/{number}", input=fields
         )
 
-    def update_post(
-        self,
-        *,
-        number: int,
-        branch: str,
-        path: str,
-        content: str,
-        file_sha: str,
-        commit_message: str,
-        new_title: str | None,
+    def _update_file(
+        self, branch: str, path: str, content: str, file_sha: str, message: str
     ) -> FileCommit:
-        """One commit replacing the post on its branch; the PR title follows when it changed.
+        """One commit replacing the post on its branch. A 409 (stale sha) with the file already
+        holding exactly `content` means an earlier attempt made the commit: it is adopted."""
+        try:
+            self._writes.spend()
+            result = self._repo.update_file(path, message, content, file_sha, branch=branch)
+        except GithubException as exc:
+            adopted = None
+            if exc.status == 409:
+                adopted = self._same_file(PostFile(path=path, content=content, slug=""), branch)
+            if adopted is None:
+                raise
+            return adopted
+        new_content, commit = result["content"], result["commit"]
+        return FileCommit(new_content.sha, commit.sha, commit.html_url or "")
 
-        A 409 (stale sha) with the file already holding exactly `content` means an interrupted
-        run of this job made the commit: it is adopted, not repeated.
-        """
-        with self._translated_errors():
-            try:
-                self._writes.spend()
-                result = self._repo.update_file(
-                    path, commit_message, content, file_sha, branch=branch
-                )
-                new_content, commit = result["content"], result["commit"]
-                done = FileCommit(new_content.sha, commit.sha, commit.html_url or "")
-            except GithubException as exc:
-                adopted = None
-                if exc.status == 409:
-                    post = PostFile(path=path, content=content, slug="")
-                    adopted = self.same_file(post, branch)
-                if adopted is None:
-                    raise
-                done = adopted
-            if new_title is not None:
-                self._edit_pull(number, title=new_title)
-        return done
-
-    def discard(self, *, number: int, branch: str) -> None:
+    def _discard(self, number: int, branch: str) -> None:
         """Close the pull request and delete its branch."""
-        with self._translated_errors():
-            self._edit_pull(number, state="closed")
-            try:
-                # The documented path; a lazy GitRef would DELETE the singular /git/ref/ form.
-                self._writes.spend()
-                self._repo.requester.requestJsonAndCheck(
-                    "DELETE", f"{self._repo.url}/git/refs/heads/{quote(branch, safe='/')}"
-                )
-            except GithubException as exc:
-                if exc.status not in (404, 422):  # already gone is what we wanted
-                    raise
+        self._edit_pull(number, state="closed")
+        try:
+            # The documented path; a lazy GitRef would DELETE the singular /git/ref/ form.
+            self._writes.spend()
+            self._repo.requester.requestJsonAndCheck(
+                "DELETE", f"{self._repo.url}/git/refs/heads/{quote(branch, safe='/')}"
+            )
+        except GithubException as exc:
+            if exc.status not in (404, 422):  # already gone is what we wanted
+                raise

@@ -77,7 +77,9 @@ def _error_for(
     return RequestRejected(message, **kwargs)
 
 
-def _first_error(payload: Any) -> tuple[int | None, str]:
+def first_error(payload: Any) -> tuple[int | None, str]:
+    """(code, message) of the first entry of a v4 envelope's `errors`; (None, "unknown error")
+    when there is none. The config check reads the catalogue search's answer with it too."""
     errors = payload.get("errors") if isinstance(payload, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         raw_code = errors[0].get("code")
@@ -188,7 +190,7 @@ class WorkersAIClient:
             raise ServiceUnavailable(message, status=response.status_code)
 
         if response.status_code >= 400 or payload.get("success") is False:
-            code, message = _first_error(payload)
+            code, message = first_error(payload)
             status = response.status_code if response.status_code >= 400 else 500
             raise _error_for(status, code, message, _retry_after(response))
 

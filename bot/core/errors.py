@@ -1,10 +1,33 @@
 """The failures that cross the ports: an adapter raises them, the core and the Telegram layer
-read them. Each carries what the writer may be told; none holds a secret."""
+read them. Each carries what the writer may be told; none holds a secret.
+
+Every failure the writer is told about is an `ExpectedError`: its `user_message` says, in plain
+text, what happened and what to do. The Telegram layer only escapes and frames it
+(bot/telegram/replies.py `failure`); the sentences live here, next to the failures.
+"""
 
 from __future__ import annotations
 
+SOMETHING_WENT_WRONG = (
+    "Something went wrong on my side. The maintainer can find the details in the log."
+)
 
-class ModelError(Exception):
+
+class ExpectedError(Exception):
+    """A failure the writer is told about in words.
+
+    Subclasses set `explanation`, one or two short plain-text sentences (or override
+    `user_message` when the sentence depends on the failure)."""
+
+    explanation = SOMETHING_WENT_WRONG
+
+    @property
+    def user_message(self) -> str:
+        """What happened and what to do, as plain text; never a secret, never a traceback."""
+        return self.explanation
+
+
+class ModelError(ExpectedError):
     """A failed model call. `retryable` says whether trying again later can help."""
 
     retryable = False
@@ -34,46 +57,88 @@ class ModelError(Exception):
 class AuthenticationFailed(ModelError):
     """401/403 code 10000: the API token is wrong or lacks Workers AI permissions."""
 
+    explanation = (
+        "Workers AI rejected the bot's credentials. The maintainer needs to check "
+        "CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID."
+    )
+
 
 class ModelNotAvailable(ModelError):
     """The model name is unknown, or the account may not use it (5007, 3042, 5035, 5016)."""
+
+    explanation = (
+        "The configured AI model is not available. The maintainer needs to check AI_MODEL."
+    )
 
 
 class AccountNotFound(ModelError):
     """404 code 7003: the account id or path is wrong."""
 
+    explanation = (
+        "Workers AI does not know this account. The maintainer needs to check "
+        "CLOUDFLARE_ACCOUNT_ID."
+    )
+
 
 class RequestRejected(ModelError):
     """400/413: the input is invalid or too large for the model."""
 
+    explanation = "Workers AI refused the request (it may be too long). Try shorter notes."
+
 
 class DailyQuotaExceeded(ModelError):
     """429 code 3036: the free daily allocation is used up; it resets at 00:00 UTC."""
+
+    explanation = (
+        "The Workers AI daily free allocation is used up. It resets at 00:00 UTC; "
+        "send your message again after that."
+    )
 
 
 class CapacityExceeded(ModelError):
     """429 code 3040: Workers AI is temporarily over capacity."""
 
     retryable = True
+    explanation = (
+        "Workers AI is over capacity right now. Please send your message again in a minute."
+    )
 
 
 class ServiceUnavailable(ModelError):
     """5xx, 408, timeouts and network errors: worth retrying."""
 
     retryable = True
+    explanation = "Workers AI is not answering right now. Please try again in a few minutes."
 
 
 class IncompleteAnswer(ModelError):
     """The model answered with no text, or was cut off by the token limit."""
 
+    @property
+    def user_message(self) -> str:
+        return f"The model did not produce a usable draft: {self.args[0]}. Please try again."
 
-class PublishError(Exception):
+
+class PublishError(ExpectedError):
     """GitHub refused or failed. `user_message` is safe to show; it never holds a token."""
 
     def __init__(self, user_message: str, *, status: int | None = None) -> None:
         super().__init__(user_message)
-        self.user_message = user_message
+        self.explanation = user_message
         self.status = status
+
+
+class NotesTooLong(ExpectedError):
+    """The writer's notes are longer than the bot accepts; refused before anything is spent."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        self.explanation = (
+            f"Your notes are too long ({length:,} characters; the limit is {limit:,}). "
+            "Please shorten them and send them again."
+        )
+        super().__init__(self.explanation)
+        self.length = length
+        self.limit = limit
 
 
 class StateStoreError(Exception):

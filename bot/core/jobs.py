@@ -6,9 +6,9 @@ Two kinds of record live in the state store:
   call confirms it to Telegram, and removed once its handler has run. On start-up whatever is
   left is handled again.
 - **job records**: one per writer's request, written when the request is accepted and after
-  each completed step (drafted, branch created, file committed, pull request opened, answered).
-  A job that did not finish resumes from its last completed step; each step finds what an
-  interrupted run already did (its branch, file or pull request) instead of doing it twice.
+  each step (drafted, then each publishing step of bot.core.progress, answered). A job that
+  did not finish resumes from its last saved step; each step finds what an interrupted run
+  already did (its branch, file or pull request) instead of doing it twice.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from bot.core.drafts import Draft
 from bot.core.ports import StateStore
+from bot.core.progress import Progress, legacy_progress, progress_from_json, progress_to_json
 
 # Long enough for /retry after a night's sleep; short enough that nothing piles up.
 JOB_TTL_SECONDS = 3 * 24 * 3600
@@ -43,19 +44,11 @@ class JobRecord:
     kind: Literal["new", "revise"] | None = None
     target: int | None = None
     note: str | None = None
-    post_date: str | None = None  # a new post's date, fixed by its first attempt
     # The model's answer, kept so that a retry or a resume never asks the model again.
     draft: dict[str, Any] | None = None
-    # Publishing progress; a name is recorded before it is created, so a resumed job knows
-    # the branch or file with that name is its own.
-    branch: str | None = None
-    branch_created: bool = False
-    path: str | None = None
-    file_sha: str | None = None
-    commit_sha: str | None = None
-    commit_url: str | None = None
-    number: int | None = None
-    url: str | None = None
+    # How far publishing got (bot.core.progress): what a resumed job starts from.
+    progress: Progress | None = None
+    number: int | None = None  # the pull request a new post opened
     # The failure shown to the writer, when state is "failed".
     error: str | None = None
     # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
@@ -98,11 +91,35 @@ class JobRecord:
         )
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["progress"] = progress_to_json(self.progress) if self.progress else None
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> JobRecord:
-        return cls(**json.loads(text))
+        """A saved record; one written by a version with flat publishing fields is upgraded."""
+        data = json.loads(text)
+        legacy = {name: data.pop(name) for name in LEGACY_FIELDS if name in data}
+        saved = data.pop("progress", None)
+        record = cls(**data)
+        if saved is not None:
+            record.progress = progress_from_json(saved)
+        elif legacy:
+            record.progress = legacy_progress({**legacy, "number": record.number}, record.kind)
+        return record
+
+
+# The publishing fields of records saved before bot.core.progress existed.
+LEGACY_FIELDS = (
+    "post_date",
+    "branch",
+    "branch_created",
+    "path",
+    "file_sha",
+    "commit_sha",
+    "commit_url",
+    "url",
+)
 
 
 def job_key(chat_id: int, message_id: int) -> str:

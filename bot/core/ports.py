@@ -22,6 +22,12 @@ class FileCommit:
     commit_url: str
 
 
+@dataclass(frozen=True)
+class PullRef:
+    number: int
+    url: str
+
+
 PullState = Literal["open", "closed", "merged"]
 
 
@@ -32,31 +38,50 @@ class TextModel(Protocol):
 
 
 class BlogRepository(Protocol):
-    def base_head(self) -> tuple[str, str]: ...
+    """The blog's repository. Every write may have been done even when its answer was lost (a
+    5xx or a timeout after the work): the methods say what they find instead of failing, so
+    that the use cases can recognise their own branch, file and pull request."""
 
-    def create_branch(self, name: str, head_sha: str) -> bool: ...
+    async def base_head(self) -> tuple[str, str]:
+        """The base branch and the sha of its head commit."""
+        ...
 
-    def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None: ...
+    async def create_branch(self, name: str, head_sha: str) -> bool:
+        """Create branch `name` at head_sha; False when a branch of that name exists."""
+        ...
 
-    def same_file(self, post: PostFile, branch: str) -> FileCommit | None: ...
+    async def branch_head(self, name: str) -> str | None:
+        """The sha branch `name` points at, or None when there is no such branch."""
+        ...
 
-    def create_pull(self, *, branch: str, title: str, body: str) -> tuple[int, str]: ...
+    async def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
+        """Commit the post as a new file; None when a file exists at its path (never
+        overwritten)."""
+        ...
 
-    def pull_state(self, number: int) -> PullState: ...
+    async def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        """The file at post.path on `branch` and the branch's head commit, if the file holds
+        exactly post.content; else None."""
+        ...
 
-    def update_post(
-        self,
-        *,
-        number: int,
-        branch: str,
-        path: str,
-        content: str,
-        file_sha: str,
-        commit_message: str,
-        new_title: str | None,
-    ) -> FileCommit: ...
+    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
+        """Open the pull request from `branch`; when one is open already, that one."""
+        ...
 
-    def discard(self, *, number: int, branch: str) -> None: ...
+    async def pull_state(self, number: int) -> PullState: ...
+
+    async def update_file(
+        self, *, branch: str, path: str, content: str, file_sha: str, message: str
+    ) -> FileCommit:
+        """One commit replacing the file whose blob is `file_sha`. When the file has changed
+        since and holds exactly `content` (an earlier attempt made this commit), that commit."""
+        ...
+
+    async def retitle_pull(self, number: int, title: str) -> None: ...
+
+    async def discard(self, *, number: int, branch: str) -> None:
+        """Close the pull request and delete its branch; either already done is fine."""
+        ...
 
 
 class StateStore(Protocol):
@@ -75,10 +100,6 @@ class StateStore(Protocol):
 
     async def keys(self, prefix: str) -> list[str]:
         """Unexpired keys that start with `prefix` (taken literally), sorted."""
-        ...
-
-    async def put_if_absent(self, key: str, value: str, ttl_seconds: float | None) -> bool:
-        """Write only if the key is missing or expired; True when this call wrote it."""
         ...
 
     async def ping(self) -> None:

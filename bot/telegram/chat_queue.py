@@ -47,6 +47,10 @@ class Job:
     def reply_to(self) -> int | None:
         return self.pieces[0].reply_to
 
+    def point_of_no_return(self) -> None:
+        """From here on GitHub is being written to: /cancel answers that it is too late."""
+        self.cancellable = False
+
 
 TaskFactory = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 

@@ -13,24 +13,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application
 
 from bot.core.jobs import Inbox
 from bot.startup import TELEGRAM_UNAUTHORIZED, SettingRejected, host_of, until_reachable
-from bot.telegram.handlers import COMMANDS, SHUTDOWN_GRACE_SECONDS, BlogBot
+from bot.telegram.application import BotApplication
+from bot.telegram.commands import COMMANDS
+from bot.telegram.job_runner import JobRunner
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 10
 MAX_POLL_BACKOFF_SECONDS = 30.0
+# Leave room for Heroku's 30 s between SIGTERM and SIGKILL, and exit well within 10 s.
+SHUTDOWN_GRACE_SECONDS = 7.0
 
 
 class Poller:
-    def __init__(self, app: Application, inbox: Inbox) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: BotApplication, inbox: Inbox) -> None:
         self._app = app
         self._inbox = inbox
         self._offset: int | None = None
@@ -76,64 +80,90 @@ class Poller:
 
 
 async def run_bot(
-    app: Application,  # type: ignore[type-arg]
-    blog_bot: BlogBot,
+    app: BotApplication,
+    runner: JobRunner,
     inbox: Inbox,
     *,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
+    """Start, resume unfinished work, poll until SIGTERM/SIGINT, let jobs finish, close."""
     stop = stop or asyncio.Event()
+    try:
+        with _stopped_by_signals(stop):
+            if not await _start(app, stop):
+                return  # stopped while Telegram was unreachable
+            await _resume(app, runner, inbox)
+            log.info("bot @%s is up, polling for updates", app.bot.username)
+            await _poll_until(stop, app, inbox)
+            await _drain(runner)
+    finally:
+        if app.running:
+            await app.stop()
+        await app.shutdown()  # a no-op when initialize() never got through
+        if on_shutdown is not None:
+            await on_shutdown()
+
+
+@contextmanager
+def _stopped_by_signals(stop: asyncio.Event) -> Iterator[None]:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
 
+
+async def _start(app: BotApplication, stop: asyncio.Event) -> bool:
+    """Connect to Telegram, waiting out outages; False when stopped before it answered."""
     where = host_of(app.bot.base_url)
 
     async def reachable(attempt: Callable[[], Awaitable[object]]) -> bool:
         return await until_reachable(attempt, service="Telegram", where=where, stop=stop)
 
     try:
-        try:
-            if not await reachable(app.initialize):
-                return  # stopped while Telegram was unreachable
-        except InvalidToken:
-            raise SettingRejected(TELEGRAM_UNAUTHORIZED) from None
-        if not await reachable(lambda: app.bot.set_my_commands(COMMANDS)):
-            return
-        # A webhook left behind would make every getUpdates fail; polling is what we do.
-        if not await reachable(lambda: app.bot.delete_webhook(drop_pending_updates=False)):
-            return
-        await app.start()
-        resumed = await blog_bot.resume()
-        pending = await inbox.pending()
-        for data in pending:
-            update = Update.de_json(data, app.bot)
-            if update is not None:
-                await app.update_queue.put(update)
-        if resumed or pending:
-            log.info(
-                "resumed %d unfinished job(s) and %d unhandled update(s)", resumed, len(pending)
-            )
-        log.info("bot @%s is up, polling for updates", app.bot.username)
+        if not await reachable(app.initialize):
+            return False
+    except InvalidToken:
+        raise SettingRejected(TELEGRAM_UNAUTHORIZED) from None
+    if not await reachable(lambda: app.bot.set_my_commands(COMMANDS)):
+        return False
+    # A webhook left behind would make every getUpdates fail; polling is what we do.
+    if not await reachable(lambda: app.bot.delete_webhook(drop_pending_updates=False)):
+        return False
+    await app.start()
+    return True
 
-        poll = asyncio.create_task(Poller(app, inbox).run())
-        stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if poll in done:
-            stopped.cancel()
-            poll.result()  # a fatal polling error (a revoked token): raise it
-        log.info("stopping: no new updates; letting running jobs finish")
-        poll.cancel()
-        await asyncio.gather(poll, return_exceptions=True)
-        cut = await blog_bot.jobs.drain(SHUTDOWN_GRACE_SECONDS)
-        if cut:
-            log.info("%d job(s) will resume on the next start", cut)
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-        if app.running:
-            await app.stop()
-        await app.shutdown()  # a no-op when initialize() never got through
-        if on_shutdown is not None:
-            await on_shutdown()
+
+async def _resume(app: BotApplication, runner: JobRunner, inbox: Inbox) -> None:
+    """Queue the jobs and updates that an earlier run left unfinished."""
+    resumed = await runner.resume()
+    pending = await inbox.pending()
+    for data in pending:
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.update_queue.put(update)
+    if resumed or pending:
+        log.info("resumed %d unfinished job(s) and %d unhandled update(s)", resumed, len(pending))
+
+
+async def _poll_until(stop: asyncio.Event, app: BotApplication, inbox: Inbox) -> None:
+    """Poll until `stop` is set; a fatal polling error (a revoked token) is raised."""
+    poll = asyncio.create_task(Poller(app, inbox).run())
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if poll in done:
+        stopped.cancel()
+        poll.result()
+    log.info("stopping: no new updates; letting running jobs finish")
+    poll.cancel()
+    await asyncio.gather(poll, return_exceptions=True)
+
+
+async def _drain(runner: JobRunner) -> None:
+    cut = await runner.queue.drain(SHUTDOWN_GRACE_SECONDS)
+    if cut:
+        log.info("%d job(s) will resume on the next start", cut)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.core import errors as ai
 from bot.core.conversation import PostThread
-from bot.core.drafts import DraftFormatError
-from bot.core.errors import PublishError
+from bot.core.errors import SOMETHING_WENT_WRONG, ExpectedError, PublishError
 from bot.core.ports import PullState
-from bot.core.service import Outcome
+from bot.core.text import shorten
+from bot.core.writer import Outcome
 
 HELP = (
     "<b>I turn your notes into a blog post and open a pull request with it.</b>\n\n"
@@ -59,11 +58,6 @@ def not_allowed(user_id: int) -> str:
         f"Your Telegram user id is <code>{user_id}</code>. To allow it, the bot's maintainer adds "
         "it to <code>ALLOWED_USER_IDS</code> and restarts the bot."
     )
-
-
-def _clip(text: str, limit: int = 400) -> str:
-    """Error details come from outside; keep every message far inside Telegram's 4096."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def preview(thread: PostThread, content: str) -> str:
@@ -139,47 +133,18 @@ def discarded(thread: PostThread) -> str:
 def failure(exc: BaseException, *, draft_kept: bool = True) -> str:
     """One or two short sentences: what happened and what to do. No traceback, no token.
 
-    `draft_kept` is False when the failure came before the model wrote anything (a revision's
-    pull request check) or outside a job (/status, Discard)."""
-    if isinstance(exc, ai.DailyQuotaExceeded):
-        return (
-            "⚠️ The Workers AI daily free allocation is used up. It resets at 00:00 UTC; "
-            "send your message again after that."
-        )
-    if isinstance(exc, ai.CapacityExceeded):
-        return (
-            "⚠️ Workers AI is over capacity right now. Please send your message again in a minute."
-        )
-    if isinstance(exc, ai.AuthenticationFailed):
-        return (
-            "⚠️ Workers AI rejected the bot's credentials. The maintainer needs to check "
-            "CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID."
-        )
-    if isinstance(exc, ai.AccountNotFound):
-        return (
-            "⚠️ Workers AI does not know this account. "
-            "The maintainer needs to check CLOUDFLARE_ACCOUNT_ID."
-        )
-    if isinstance(exc, ai.ModelNotAvailable):
-        return "⚠️ The configured AI model is not available. The maintainer needs to check AI_MODEL."
-    if isinstance(exc, ai.RequestRejected):
-        return "⚠️ Workers AI refused the request (it may be too long). Try shorter notes."
-    if isinstance(exc, ai.IncompleteAnswer):
-        reason = escape(_clip(str(exc.args[0])))
-        return f"⚠️ The model did not produce a usable draft: {reason}. Please try again."
-    if isinstance(exc, ai.ServiceUnavailable):
-        return "⚠️ Workers AI is not answering right now. Please try again in a few minutes."
-    if isinstance(exc, DraftFormatError):
-        reason = escape(str(exc))
-        return f"⚠️ The model's answer could not be turned into a post: {reason} Please try again."
-    if isinstance(exc, PublishError):
-        if not draft_kept:
-            return f"⚠️ {escape(_clip(exc.user_message))}"
-        return (
-            f"⚠️ {escape(_clip(exc.user_message))}\n"
-            "Your draft is kept: press Retry or send /retry to publish it without redrafting."
-        )
-    user_message = getattr(exc, "user_message", None)
-    if isinstance(user_message, str):
-        return f"⚠️ {escape(_clip(user_message))}"
-    return "⚠️ Something went wrong on my side. The maintainer can find the details in the log."
+    The sentence is the error's own `user_message` (bot/core/errors.py); anything unexpected
+    gets the generic one. `draft_kept` is False when the failure came before the model wrote
+    anything (a revision's pull request check) or outside a job (/status, Discard): then a
+    failed publish promises no Retry."""
+    # Error details come from outside; keep every message far inside Telegram's 4096.
+    text = f"⚠️ {escape(shorten(_explanation(exc), 400), quote=False)}"
+    if isinstance(exc, PublishError) and draft_kept:
+        text += "\nYour draft is kept: press Retry or send /retry to publish it without redrafting."
+    return text
+
+
+def _explanation(exc: BaseException) -> str:
+    if isinstance(exc, ExpectedError):
+        return exc.user_message
+    return SOMETHING_WENT_WRONG

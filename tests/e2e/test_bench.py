@@ -1,7 +1,10 @@
-"""Smoke test of the benchmark: `python -m bench --quick` runs and reports every metric.
+"""Smoke test of the benchmark: `python -m bench --quick` runs and its results make sense.
 
-It checks that the command works end to end (fakes, the real bot process, the table, the JSON),
-not that the targets are met: that is what the full `python -m bench` run reports.
+It runs the command end to end (fakes, the real bot process, the table, the JSON) and checks what
+holds on any machine: every section is there, every message got its answer with a pull request
+link, each new post opened one pull request, the API calls per message are the known ones and the
+fakes saw no contract problem. Timings and memory are not judged: a quick run on a busy machine
+says nothing about them; the full `python -m bench` run does.
 """
 
 from __future__ import annotations
@@ -11,14 +14,42 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bench.metrics import METRIC_IDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# `--quick`: 4 sequential messages (2 users: a new post, then a revision), then 1 user alone and
+# 3 users at once, each with a new post; revisions by those 3 fill up the 12 jobs.
+SEQUENTIAL_MESSAGES = 4
+CONCURRENT_USERS = 3
+NEW_POSTS = SEQUENTIAL_MESSAGES // 2 + 1 + CONCURRENT_USERS
 
-def test_quick_benchmark_prints_the_table_and_writes_every_metric(tmp_path: Path) -> None:
-    out = tmp_path / "results.json"
+# The known API calls of one message, getUpdates aside. GitHub: a new post reads the base branch,
+# creates the branch, writes the file and opens the pull request; a revision reads the pull
+# request and writes the file (a third call, the PR title edit, only when the title changes,
+# and the benchmark's revisions keep it). Telegram: the status message, the typing action, and
+# the edit that turns the status into the answer.
+GITHUB_CALLS_NEW_POST = 4
+GITHUB_CALLS_REVISION = 2
+TELEGRAM_CALLS_PER_MESSAGE = 3
+# Rows about what the bot does, not how fast: they hold on any machine.
+CORRECTNESS_ROWS = (
+    "github_calls_new_post",
+    "github_calls_revision",
+    "telegram_calls_per_message",
+    "telegram_stream_edits_per_second",
+)
+VERDICTS = {True: "PASS", False: "**MISS**", None: "info"}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """(the JSON results, the printed table) of one `python -m bench --quick`."""
+    out = tmp_path_factory.mktemp("bench") / "results.json"
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
         cwd=REPO_ROOT,
@@ -27,8 +58,20 @@ def test_quick_benchmark_prints_the_table_and_writes_every_metric(tmp_path: Path
         timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return json.loads(out.read_text(encoding="utf-8")), result.stdout
 
-    data = json.loads(out.read_text(encoding="utf-8"))
+
+def test_every_section_and_metric_is_reported(quick_run: tuple[dict[str, Any], str]) -> None:
+    data, _ = quick_run
+    assert list(data) == ["machine", "settings", "metrics", "details", "fake_errors"]
+    assert list(data["details"]) == [
+        "overhead",
+        "github",
+        "telegram",
+        "concurrency",
+        "memory",
+        "startup",
+    ]
     metrics = data["metrics"]
     assert [m["id"] for m in metrics] == list(METRIC_IDS)
     for metric in metrics:
@@ -36,16 +79,67 @@ def test_quick_benchmark_prints_the_table_and_writes_every_metric(tmp_path: Path
         assert math.isfinite(metric["value"]), metric
         assert metric["pass"] in (True, False, None), metric
         assert metric["target"], metric
-    assert data["settings"]["quick"] is True
-    assert data["settings"]["memory_jobs"] >= 12
+    settings = data["settings"]
+    assert settings["quick"] is True
+    assert (settings["messages"], settings["users"]) == (SEQUENTIAL_MESSAGES, CONCURRENT_USERS)
+    assert settings["memory_jobs"] >= 12
+    assert data["details"]["memory"]["jobs"] == settings["memory_jobs"]
     assert data["machine"]["nproc"] >= 1 and data["machine"]["python"]
-    assert data["details"]["overhead"]["messages"] == 4
+    assert data["fake_errors"] == []
 
-    table = result.stdout
+
+def test_every_message_got_its_pull_request(quick_run: tuple[dict[str, Any], str]) -> None:
+    details = quick_run[0]["details"]
+    assert details["overhead"]["messages"] == SEQUENTIAL_MESSAGES
+    assert details["overhead"]["by_kind"]["new"]["messages"] == SEQUENTIAL_MESSAGES // 2
+    assert details["overhead"]["by_kind"]["revision"]["messages"] == SEQUENTIAL_MESSAGES // 2
+    concurrency = details["concurrency"]
+    assert concurrency["users"] == CONCURRENT_USERS
+    assert len(concurrency["reply_s"]) == CONCURRENT_USERS
+    assert len(concurrency["first_reaction_s"]) == CONCURRENT_USERS
+    assert concurrency["one_user_pr_opened_s"] is not None
+    assert concurrency["last_pr_opened_s"] is not None
+    # One pull request per new post, none for a revision.
+    assert details["github"]["pull_requests_opened"] == NEW_POSTS
+
+
+def test_api_calls_per_message_are_the_known_ones(quick_run: tuple[dict[str, Any], str]) -> None:
+    data, _ = quick_run
+    github = data["details"]["github"]
+    # The first post after start-up may make one-off calls; every later one makes exactly these.
+    assert github["new_post_totals"][1:] == [GITHUB_CALLS_NEW_POST] * (SEQUENTIAL_MESSAGES // 2 - 1)
+    assert sum(github["new_post_typical"].values()) == GITHUB_CALLS_NEW_POST
+    assert github["new_post_typical"]["POST /pulls"] == 1
+    first = github["new_post_first_after_start"]
+    assert all(first.get(call, 0) >= n for call, n in github["new_post_typical"].items()), first
+    assert github["revision_totals"] == [GITHUB_CALLS_REVISION] * (SEQUENTIAL_MESSAGES // 2)
+    assert sum(github["revision_typical"].values()) == GITHUB_CALLS_REVISION
+    assert "POST /pulls" not in github["revision_typical"]
+    telegram = data["details"]["telegram"]
+    assert telegram["per_message_totals"] == [TELEGRAM_CALLS_PER_MESSAGE] * SEQUENTIAL_MESSAGES
+    assert sum(telegram["per_message_typical"].values()) == TELEGRAM_CALLS_PER_MESSAGE
+    values = {m["id"]: m["value"] for m in data["metrics"]}
+    assert values["github_calls_new_post"] == GITHUB_CALLS_NEW_POST
+    assert values["github_calls_revision"] == GITHUB_CALLS_REVISION
+    assert values["telegram_calls_per_message"] == TELEGRAM_CALLS_PER_MESSAGE
+
+
+def test_no_correctness_row_is_missed(quick_run: tuple[dict[str, Any], str]) -> None:
+    verdicts = {m["id"]: m["pass"] for m in quick_run[0]["metrics"]}
+    assert {row: verdicts[row] for row in CORRECTNESS_ROWS} == dict.fromkeys(CORRECTNESS_ROWS, True)
+
+
+def test_the_table_shows_every_metric_with_its_verdict(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    data, table = quick_run
     assert "| Metric | Value | Target | Result | Notes |" in table
-    for metric in metrics:
-        assert metric["label"] in table
-    verdicts = [
-        line for line in table.splitlines() if line.startswith("| ") and "Target" not in line
-    ]
-    assert any(v.count("PASS") or v.count("MISS") for v in verdicts)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for metric in data["metrics"]:
+        [row] = [r for r in rows if r.startswith(f"| {metric['group']}: {metric['label']} |")]
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells[2] == metric["target"], row
+        assert cells[3] == VERDICTS[metric["pass"]], row
+    assert "| Kind | Step | Call | Own time before it, p50 | p95 |" in table
+    assert any(r.startswith("| new | 1 | ") for r in rows)
+    assert any(r.startswith("| revision | 1 | ") for r in rows)

@@ -6,42 +6,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import frontmatter
 import pytest
 import redis
 
+from bot.telegram.chat_queue import LONG_PIECE_CHARS
 from tests.botprocess import STRANGER_ID, WRITER_ID, BotProcess
 from tests.fakes.github import FakeGitHub
-from tests.fakes.telegram import BotMessage, FakeTelegram
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
+from tests.helpers_chat import FIRST, SHORTER, model_post, post_file, post_text, send_and_wait
 
-
-def model_post(title: str, body: str, tags: str = "postgres") -> str:
-    return f"---\ntitle: {title}\ndescription: About {title}.\ntags: [{tags}]\n---\n\n{body}\n"
-
-
-FIRST = model_post(
-    "Postgres 17 is here", "We moved to Postgres 17. It is 40% faster.\n\n## Why\n\nPlans."
-)
-SHORTER = model_post("Postgres 17 is here", "We moved to Postgres 17. 40% faster.")
 RETITLED = model_post("Why we love Postgres 17", "We moved to Postgres 17. It is 40% faster.")
-
-
-def send_and_wait(telegram: FakeTelegram, text: str, marker: str, **kwargs: object) -> BotMessage:
-    before = {m.message_id for m in telegram.bot_messages(WRITER_ID)}
-    telegram.send_text(WRITER_ID, text, **kwargs)  # type: ignore[arg-type]
-    return telegram.wait_for_bot_message(
-        WRITER_ID,
-        lambda m: m.message_id not in before and (marker in m.text or "⚠️" in m.text),
-        timeout=20,
-    )
-
-
-def post_file(github: FakeGitHub, number: int) -> frontmatter.Post:
-    pull = github.pull(number)
-    changed = [p for p in github.files(pull["head"]) if p not in github.files("main")]
-    assert len(changed) == 1, changed
-    return frontmatter.loads(github.file(pull["head"], changed[0]) or "")
 
 
 def test_a_follow_up_revises_the_same_pull_request(
@@ -190,12 +165,17 @@ def test_a_long_paste_in_three_pieces_is_one_job(
     bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
 ) -> None:
     pieces = ["A" * 3990 + " one", "B" * 3990 + " two", "the end of my notes"]
+    # Long pieces keep the job open for the next one; the short last piece closes it.
+    assert all(len(piece) >= LONG_PIECE_CHARS for piece in pieces[:2])
     for piece in pieces:
         telegram.send_text(WRITER_ID, piece)
     telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=20)
     assert len(workers_ai.run_requests()) == 1
     prompt = workers_ai.run_requests()[0]["messages"][-1]["content"]
-    assert all(piece in prompt for piece in pieces)
+    # The model got the pieces in order, one per line (chat_queue.Job.text), each exactly once.
+    assert "\n".join(pieces) in prompt
+    assert [prompt.count(piece) for piece in pieces] == [1, 1, 1]
+    assert prompt.count("A" * 3990) == 1 and prompt.count("B" * 3990) == 1
     assert len(github.pulls()) == 1
     assert len(telegram.bot_messages(WRITER_ID)) == 1  # one status message, edited into the result
 
@@ -311,9 +291,3 @@ def test_preview_shows_the_post_file_and_a_long_one_as_a_document(
     filename, content = document.document
     assert filename.endswith(".md")
     assert content.decode() == post_text(github, 1)
-
-
-def post_text(github: FakeGitHub, number: int) -> str:
-    pull = github.pull(number)
-    [path] = [p for p in github.files(pull["head"]) if p not in github.files("main")]
-    return github.file(pull["head"], path) or ""

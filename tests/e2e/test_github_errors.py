@@ -102,7 +102,8 @@ def test_discard_explains_each_github_refusal(
         github.fail_next("PATCH", r"/pulls/\d+$", response, times=times)
         telegram.press_button(WRITER_ID, confirm.message_id, yes["callback_data"])
         answer = telegram.wait_for_bot_message(
-            WRITER_ID, lambda m, asked=confirm.message_id: m.message_id == asked and "⚠️" in m.text
+            WRITER_ID,
+            lambda m: m.message_id == confirm.message_id and "⚠️" in m.text,  # noqa: B023
         )
         github.clear_faults()
         assert_explained(answer, expected)

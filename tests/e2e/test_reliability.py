@@ -253,7 +253,7 @@ def test_stickers_photos_and_locations_get_a_clear_answer(
     ):
         expected = len(telegram.bot_messages(WRITER_ID)) + 1
         telegram.send_message_update(WRITER_ID, fields)
-        telegram.wait_until(lambda n=expected: len(telegram.bot_messages(WRITER_ID)) == n)
+        telegram.wait_until(lambda: len(telegram.bot_messages(WRITER_ID)) == expected)  # noqa: B023
         assert "I can only work with text" in telegram.bot_messages(WRITER_ID)[-1].text
     assert workers_ai.run_requests() == []
 

@@ -1,8 +1,9 @@
 """A small threaded HTTP server that the three service fakes build on.
 
 Each fake listens on 127.0.0.1 on an ephemeral port, records every request, and lets a test
-inject faults (a status and body for the next N matching requests) and latency. Real clients
-(python-telegram-bot, PyGithub, httpx) talk to it over real HTTP.
+inject faults (a status and body for the next N matching requests, instead of the work or after
+it: a lost answer) and latency. Real clients (python-telegram-bot, PyGithub, httpx) talk to it
+over real HTTP.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class Fault:
     response: Response
     remaining: int
     delay: float = 0.0
+    # True: the request is handled as usual, then its answer is thrown away and `response` is
+    # sent instead (after `delay`): the service did the work and the client never heard of it.
+    after_work: bool = False
 
 
 class FakeServer:
@@ -77,7 +81,7 @@ class FakeServer:
             disable_nagle_algorithm = True
 
             def _serve(self) -> None:
-                fake._dispatch(self)
+                fake.dispatch(self)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -125,11 +129,17 @@ class FakeServer:
         response: Response,
         times: int = 1,
         delay: float = 0.0,
+        *,
+        after_work: bool = False,
     ) -> None:
-        """The next `times` requests matching method and path (re.search) get `response`."""
+        """The next `times` requests matching method and path (re.search) get `response`.
+
+        With `after_work` each of them is first handled as usual (its effects stay) and only its
+        answer is lost: a 5xx or a timeout after the work, or, with a `delay` long enough to
+        kill the client in, a crash before the answer was read."""
         with self._lock:
             self._faults.append(
-                Fault(method.upper(), re.compile(path_regex), response, times, delay)
+                Fault(method.upper(), re.compile(path_regex), response, times, delay, after_work)
             )
 
     def clear_faults(self) -> None:
@@ -171,7 +181,9 @@ class FakeServer:
             return [r for r in self.requests if r.method == method and pattern.search(r.path)]
 
     # -- dispatch ----------------------------------------------------------------------------
-    def _dispatch(self, http: BaseHTTPRequestHandler) -> None:
+    def dispatch(self, http: BaseHTTPRequestHandler) -> None:
+        """One HTTP exchange, from the parsed request line to the written answer (public so a
+        benchmark can time it by overriding)."""
         split = urlsplit(http.path)
         length = int(http.headers.get("Content-Length") or 0)
         body = http.rfile.read(length) if length else b""
@@ -187,19 +199,24 @@ class FakeServer:
         fault = self._take_fault(request.method, request.path)
         if self.latency:
             time.sleep(self.latency)
+        if fault is None or fault.after_work:
+            response = self._handle_reporting_bugs(request)
         if fault is not None:
+            if fault.after_work:
+                self.notify()  # the work is visible now, before the answer is (never) sent
             if fault.delay:
                 time.sleep(fault.delay)
             response = fault.response
-        else:
-            try:
-                response = self.handle(request)
-            except Exception as exc:  # a bug in the fake must be loud, not a hung client
-                with self._lock:
-                    self.errors.append(f"{request.method} {request.path}: {exc!r}")
-                response = Response.json(500, {"fake_error": repr(exc)})
         self._write(http, response)
         self.notify()
+
+    def _handle_reporting_bugs(self, request: RecordedRequest) -> Response:
+        try:
+            return self.handle(request)
+        except Exception as exc:  # a bug in the fake must be loud, not a hung client
+            with self._lock:
+                self.errors.append(f"{request.method} {request.path}: {exc!r}")
+            return Response.json(500, {"fake_error": repr(exc)})
 
     @staticmethod
     def _write(http: BaseHTTPRequestHandler, response: Response) -> None:

@@ -18,7 +18,10 @@ GITHUB_OPERATIONS of tests/contracts/make_digest.py and a refreshed digest.
 
 Faults: `fail_next("POST", r"/pulls$", server_error(502))` or
 `fail_next("PUT", r"/contents/", secondary_rate_limit_response(retry_after=1))`. Injected faults
-are sent as given and are not contract-checked.
+are sent as given and are not contract-checked. A lost answer (GitHub did the work, the client
+got a 5xx, or nothing before it was killed): `lose_next_answer("POST", r"/git/refs$")` or
+`fail_next(..., after_work=True)`; the work is done and contract-checked as usual, only its
+answer is replaced.
 
 Deliberate realism worth knowing:
 * `GET /pulls?head=branch` without the `owner:` prefix ignores the filter (as GitHub does) and
@@ -366,6 +369,15 @@ class FakeGitHub(FakeServer):
     def __enter__(self) -> Self:
         self.start()
         return self
+
+    def lose_next_answer(
+        self, method: str, path_regex: str, *, times: int = 1, status: int = 502, delay: float = 0.0
+    ) -> None:
+        """The next `times` matching requests are done, and answered with a 5xx instead of
+        their result (after `delay`: long enough to kill the client while it waits)."""
+        self.fail_next(
+            method, path_regex, server_error(status), times=times, delay=delay, after_work=True
+        )
 
     @property
     def api_url(self) -> str:

@@ -12,7 +12,7 @@ import bot.cli
 from bot.config import Settings
 from tests.fakes.github import FakeGitHub
 from tests.fakes.workers_ai import FakeWorkersAI
-from tests.integration.test_doctor import (
+from tests.helpers_cli import (
     Outcome,
     assert_no_secret,
     run_in_process,

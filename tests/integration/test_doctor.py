@@ -6,22 +6,24 @@ real `python -m bot check` subprocess, with LOG_LEVEL=DEBUG so the log is checke
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import bot.cli
-from bot.__main__ import main
-from bot.config import Settings
 from tests.botprocess import bot_environment
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
+from tests.helpers_cli import (
+    Outcome,
+    assert_no_secret,
+    run_in_process,
+    run_subprocess,
+    secrets_of,
+)
 
 ROWS = [
     "Telegram bot",
@@ -37,19 +39,6 @@ ROWS = [
     "State store",
     "Heroku state",
 ]
-
-SETTINGS_ENV = [name.upper() for name in Settings.model_fields]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
 
 
 @dataclass(frozen=True)
@@ -79,49 +68,6 @@ def parse_table(out: str) -> dict[str, Row]:
             assert line[detail_col:].startswith("fix: "), line
             rows[last] = Row(rows[last].result, rows[last].detail, line[detail_col + 5 :])
     return rows
-
-
-def secrets_of(env: dict[str, str]) -> list[str]:
-    names = ("TELEGRAM_BOT_TOKEN", "CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN")
-    return [env[n] for n in names if env.get(n)]
-
-
-def assert_no_secret(text: str, secrets: list[str]) -> None:
-    for secret in secrets:
-        assert secret not in text, f"a secret leaked into the output:\n{text}"
-
-
-def run_in_process(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    env: dict[str, str],
-    cwd: Path,
-    *argv: str,
-) -> Outcome:
-    """The real `main(argv)` with exactly `env` as the bot's settings, run in `cwd`."""
-    for name in SETTINGS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(cwd)  # an empty folder: no .env is read
-    # The real configure_logging replaces the root handlers with one bound to this test's
-    # captured stderr, which would outlive the test; the subprocess tests cover logging.
-    monkeypatch.setattr(bot.cli, "configure_logging", lambda level, secrets: None)
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return Outcome(code, captured.out, captured.err)
-
-
-def run_subprocess(env: dict[str, str], cwd: Path, *argv: str) -> Outcome:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *argv],
-        cwd=cwd,  # an empty folder: no .env is read
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return Outcome(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import frontmatter
 import pytest
-from github import GithubRetry
 
-from bot.adapters.github_repo import GitHubRepository, WriteBudget
+from bot.adapters.github_repo import GitHubRepository, WriteBudget, github_retry
 from bot.core.conversation import PostThread
 from bot.core.drafts import Draft
 from bot.core.errors import PublishError
-from bot.core.service import PostLayout, PostService
+from bot.core.progress import Progress, RevisionCommitted
+from bot.core.publishing import PostLayout, Publisher
 from tests.fakes.base import Response
 from tests.fakes.github import FakeGitHub, server_error
 
@@ -26,7 +26,7 @@ def make_repository(fake: FakeGitHub, **overrides: object) -> GitHubRepository:
         "api_url": fake.api_url,
         "token": fake.token,
         "repo": fake.repo,
-        "retry": GithubRetry(total=2, backoff_factor=0),
+        "retry": github_retry(total=2, backoff_factor=0),
     }
     options.update(overrides)
     return GitHubRepository(**options)  # type: ignore[arg-type]
@@ -39,25 +39,22 @@ def repository(github: FakeGitHub) -> Iterator[GitHubRepository]:
     repo.close()
 
 
-class NamedModel:
-    """Publishing names the model in the PR body; nothing here asks it anything."""
-
-    model = "@cf/test/model"
-
-    async def complete(self, messages: object) -> str:
-        raise AssertionError("publishing must not call the model")
-
-
-def publish(repository: GitHubRepository, title: str = "Hello, world") -> tuple[str, PostThread]:
-    """The service's publishing steps (branch, file, PR) against the fake, as the bot runs them."""
-    draft = Draft(title=title, description="A first post.", tags=("intro",), body="Hi there.\n")
-    service = PostService(
-        model=NamedModel(),
+def publisher(repository: GitHubRepository) -> Publisher:
+    return Publisher(
         repository=repository,
         layout=PostLayout("content/posts", "{date}-{slug}.md", "blogbot/"),
         clock=lambda: NOW,
+        model_name="@cf/test/model",
     )
-    thread = asyncio.run(service.publish(draft, "notes"))
+
+
+def make_draft(title: str = "Hello, world", body: str = "Hi there.\n") -> Draft:
+    return Draft(title=title, description="A first post.", tags=("intro",), body=body)
+
+
+def publish(repository: GitHubRepository, title: str = "Hello, world") -> tuple[str, PostThread]:
+    """The publishing steps (branch, file, PR) against the fake, as the bot runs them."""
+    thread = asyncio.run(publisher(repository).new_post(make_draft(title), "notes"))
     return thread.path, thread
 
 
@@ -192,3 +189,152 @@ def test_write_budget_keeps_under_the_hourly_limit() -> None:
     waited = sum(clock.slept)
     budget.spend()
     assert sum(clock.slept) - waited == pytest.approx(3600.0 - 500.0)
+
+
+# -- lost answers: GitHub did the work, the answer never arrived ------------------------------
+POST_BRANCH = "blogbot/2026-11-27-hello-world"
+POST_PATH = "content/posts/2026-11-27-hello-world.md"
+
+
+def post_branches(github: FakeGitHub) -> list[str]:
+    return sorted(b for b in github.branches() if b != "main")
+
+
+def new_commits(github: FakeGitHub, branch: str) -> list[str]:
+    on_main = {c["sha"] for c in github.commits("main")}
+    return [c["sha"] for c in github.commits(branch) if c["sha"] not in on_main]
+
+
+def assert_one_post(github: FakeGitHub, thread: PostThread) -> None:
+    """One branch, one file, one commit, one pull request: nothing made twice."""
+    assert post_branches(github) == [POST_BRANCH] == [thread.branch]
+    assert thread.path == POST_PATH
+    changed = set(github.files(POST_BRANCH)) - set(github.files("main"))
+    assert changed == {POST_PATH}
+    [commit] = new_commits(github, POST_BRANCH)
+    assert thread.commit_url.endswith(commit)
+    [pull] = github.pulls()
+    assert (pull["number"], pull["head"]) == (thread.number, POST_BRANCH)
+
+
+def test_a_lost_answer_to_creating_the_branch_adopts_the_branch(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.lose_next_answer("POST", r"/git/refs$")  # PyGithub's retry meets "already exists"
+    _, thread = publish(repository)
+    assert len(github.requests_to("POST", r"/git/refs$")) == 2
+    assert_one_post(github, thread)
+
+
+def test_a_lost_answer_to_creating_the_file_adopts_the_file(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.lose_next_answer("PUT", r"/contents/")  # the retry meets "sha wasn't supplied"
+    _, thread = publish(repository)
+    assert len(github.requests_to("PUT", r"/contents/")) == 2
+    assert_one_post(github, thread)
+
+
+def test_a_lost_answer_to_creating_the_pull_request_adopts_the_pull_request(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.lose_next_answer("POST", r"/pulls$")  # the retry meets "A pull request already exists"
+    _, thread = publish(repository)
+    assert len(github.requests_to("POST", r"/pulls$")) == 2
+    assert_one_post(github, thread)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", r"/git/refs$"), ("PUT", r"/contents/"), ("POST", r"/pulls$")],
+)
+def test_after_a_lost_answer_and_failed_retries_the_next_attempt_adopts_the_work(
+    github: FakeGitHub, repository: GitHubRepository, method: str, path: str
+) -> None:
+    """The work was done, every retry failed: the job fails, and resuming from its last
+    checkpoint finds what the lost request made."""
+    saved: list[Progress] = []
+
+    async def checkpoint(progress: Progress) -> None:
+        saved.append(progress)
+
+    steps = publisher(repository)
+    github.lose_next_answer(method, path)
+    github.fail_next(method, path, server_error(502), times=2)  # PyGithub's two retries
+    with pytest.raises(PublishError, match="GitHub is having trouble"):
+        asyncio.run(steps.new_post(make_draft(), "notes", None, checkpoint))
+    resumed = saved[-1]
+    assert not isinstance(resumed, RevisionCommitted)
+    thread = asyncio.run(steps.new_post(make_draft(), "notes", resumed, checkpoint))
+    assert_one_post(github, thread)
+
+
+def revise(repository: GitHubRepository, thread: PostThread, title: str) -> PostThread:
+    draft = make_draft(title, body="Hi there, shorter.\n")
+    return asyncio.run(publisher(repository).revision(thread, draft, "shorter"))
+
+
+def test_a_lost_answer_to_a_revision_commit_adopts_the_commit(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    _, thread = publish(repository)
+    github.lose_next_answer("PUT", r"/contents/")  # the retry meets 409: the sha is stale
+    revised = revise(repository, thread, "Hello, world")
+    assert len(github.requests_to("PUT", r"/contents/")) == 3  # the post, the revision twice
+    commits = new_commits(github, POST_BRANCH)
+    assert len(commits) == 2
+    assert revised.commit_url.endswith(commits[0])  # newest first
+    assert "shorter" in (github.file(POST_BRANCH, POST_PATH) or "")
+    assert revised.file_sha != thread.file_sha
+
+
+def test_a_lost_answer_to_the_title_edit_is_retried(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    _, thread = publish(repository)
+    github.lose_next_answer("PATCH", r"/pulls/\d+$")
+    revise(repository, thread, "Hello again")
+    assert len(github.requests_to("PATCH", r"/pulls/\d+$")) == 2
+    [pull] = github.pulls()
+    assert pull["title"] == "Hello again"
+    assert len(new_commits(github, POST_BRANCH)) == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("PATCH", r"/pulls/\d+$"), ("DELETE", r"/git/refs/heads/")]
+)
+def test_a_lost_answer_while_discarding_is_harmless(
+    github: FakeGitHub, repository: GitHubRepository, method: str, path: str
+) -> None:
+    _, thread = publish(repository)
+    github.lose_next_answer(method, path)
+    asyncio.run(repository.discard(number=thread.number, branch=thread.branch))
+    assert len(github.requests_to(method, path)) == 2
+    [pull] = github.pulls()
+    assert pull["state"] == "closed"
+    assert post_branches(github) == []
+
+
+def test_discarding_again_after_a_lost_answer_is_harmless(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    """Every retry of the close failed after the work: the writer presses Discard again."""
+    _, thread = publish(repository)
+    github.lose_next_answer("PATCH", r"/pulls/\d+$")
+    github.fail_next("PATCH", r"/pulls/\d+$", server_error(502), times=2)
+    with pytest.raises(PublishError):
+        asyncio.run(repository.discard(number=thread.number, branch=thread.branch))
+    asyncio.run(repository.discard(number=thread.number, branch=thread.branch))
+    [pull] = github.pulls()
+    assert pull["state"] == "closed"
+    assert post_branches(github) == []
+
+
+def test_opening_the_pull_request_is_paced_by_the_write_budget(github: FakeGitHub) -> None:
+    clock = ManualClock()
+    budget = WriteBudget(limits=((2, 60.0),), clock=clock, sleep=clock.sleep)
+    repo = make_repository(github, write_budget=budget)
+    publish(repo)  # branch and file fit in the window; the pull request waits for a slot
+    repo.close()
+    assert clock.slept == [pytest.approx(60.0)]
+    assert len(github.pulls()) == 1

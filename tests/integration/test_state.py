@@ -248,8 +248,6 @@ async def test_put_with_ttl_on_a_permanent_key_makes_it_expire(
 async def test_nonsense_ttl_is_refused(store: StateStore, ttl: float) -> None:
     with pytest.raises(ValueError, match="ttl_seconds"):
         await store.put("k", "v", ttl)
-    with pytest.raises(ValueError, match="ttl_seconds"):
-        await store.put_if_absent("k", "v", ttl)
     assert await store.get("k") is None
 
 
@@ -292,31 +290,6 @@ async def test_keys_with_many_matches(store: StateStore) -> None:
     await asyncio.gather(*(store.put(key, "v", None) for key in expected))
     await store.put("manx", "v", None)
     assert await store.keys("many:") == expected
-
-
-# --- put_if_absent -----------------------------------------------------------------------------
-
-
-async def test_put_if_absent(backend: Backend, store: StateStore) -> None:
-    assert await store.put_if_absent("update:7", "first", None) is True
-    assert await store.put_if_absent("update:7", "second", None) is False
-    assert await store.get("update:7") == "first"
-
-    await store.delete("update:7")
-    assert await store.put_if_absent("update:7", "third", TTL) is True
-    assert await store.get("update:7") == "third"
-
-    await wait_until_expired(backend, store, "update:7", TTL)
-    assert await store.put_if_absent("update:7", "fourth", None) is True
-    assert await store.get("update:7") == "fourth"
-
-
-async def test_put_if_absent_has_exactly_one_winner(store: StateStore) -> None:
-    results = await asyncio.gather(
-        *(store.put_if_absent("dedup", f"writer {n}", 60) for n in range(40))
-    )
-    assert results.count(True) == 1
-    assert await store.get("dedup") == f"writer {results.index(True)}"
 
 
 # --- concurrency, persistence, crashes ---------------------------------------------------------

@@ -34,10 +34,10 @@ from bot.core.conversation import Conversation, ConversationStore, PostThread
 from bot.core.jobs import JOB_TTL_SECONDS, Inbox, JobRecord, JobStore
 from bot.core.ports import StateStore
 from tests.botprocess import WRITER_ID, BotProcess
-from tests.e2e.test_conversations import FIRST, SHORTER, post_file, send_and_wait
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
+from tests.helpers_chat import FIRST, SHORTER, post_file, send_and_wait
 
 CHAT = 1001
 MESSAGE = 1

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters import workers_ai as ai
 from bot.adapters.workers_ai import WorkersAIClient
+from bot.core import errors as ai
 from bot.core.ports import ChatMessage
 from tests.fakes.workers_ai import FakeWorkersAI
 

@@ -47,6 +47,7 @@ def test_env_entry_matches_the_setting(app: dict[str, Any], name: str) -> None:
         assert not field.is_required()
         assert not _is_secret(name), "a secret must never have a value in app.json"
         assert isinstance(entry["value"], str)
+        assert field.annotation is not None
         parsed = TypeAdapter(field.annotation).validate_python(entry["value"])
         assert parsed == field.get_default(call_default_factory=True)
 

@@ -1,0 +1,33 @@
+"""Asking the model: a new post from a writer's notes, or a revision of a post."""
+
+from __future__ import annotations
+
+from bot.core import prompts
+from bot.core.conversation import PostThread, bounded_history
+from bot.core.drafts import Draft, parse_draft
+from bot.core.ports import ChatMessage, TextModel
+
+# About 25k tokens of history: far inside the model's context window (131k enforced for
+# Gemma 4), and cheap in neurons. The current post and the new request always go in.
+HISTORY_BUDGET_CHARS = 100_000
+
+
+class Drafter:
+    def __init__(self, model: TextModel) -> None:
+        self.model = model
+
+    async def write(self, request: str) -> Draft:
+        messages: list[ChatMessage] = [
+            {"role": "system", "content": prompts.render("system")},
+            {"role": "user", "content": prompts.render("draft", request=request)},
+        ]
+        return parse_draft(await self.model.complete(messages))
+
+    async def revise(self, thread: PostThread, request: str) -> Draft:
+        messages = bounded_history(
+            prompts.render("system"),
+            thread.history,
+            prompts.render("revise", post=thread.as_markdown(), request=request),
+            budget_chars=HISTORY_BUDGET_CHARS,
+        )
+        return parse_draft(await self.model.complete(messages))

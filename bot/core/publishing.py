@@ -1,0 +1,271 @@
+"""Publishing a post to the blog's repository, as explicit idempotent steps.
+
+A new post is three steps, each checkpointed (bot.core.progress):
+
+1. **ensure the branch**: claim a name (saved), then create it at the base head. A branch of
+   the claimed name at the claimed base commit is this job's own: GitHub made it for an attempt
+   whose answer was lost. At another commit it is someone else's: the next name is claimed.
+2. **ensure the file**: claim a path (saved), then commit the post there. A file at the claimed
+   path holding exactly the post is this job's own; any other file is never overwritten: the
+   next path (`-2.md`, `-3.md`…) is claimed.
+3. **ensure the pull request**: open it from the branch; one open from it already is this job's.
+
+A revision is one step, **ensure the commit** (a commit that already made exactly this change
+is adopted by the repository), after which the pull request's title follows the post's.
+
+Nothing here knows of Telegram, threads or job records: the bot, the command line and the tests
+drive the same steps, each with its own checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Container, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.core.conversation import PostThread, Turn
+from bot.core.drafts import Draft, word_count
+from bot.core.errors import PublishError
+from bot.core.ports import BlogRepository, FileCommit
+from bot.core.posts import PostFile, render_post, with_suffix
+from bot.core.progress import (
+    BranchClaimed,
+    FileClaimed,
+    FileCommitted,
+    NewPostProgress,
+    Progress,
+    PullOpened,
+    RevisionCommitted,
+)
+from bot.core.text import shorten
+
+Checkpoint = Callable[[Progress], Awaitable[None]]
+
+# How many names (`name`, `name-2`… `name-20`) to try for a branch or a file before giving up.
+MAX_NAME_ATTEMPTS = 20
+
+
+async def no_checkpoint(progress: Progress) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class PostLayout:
+    posts_dir: str
+    filename_template: str
+    branch_prefix: str
+
+
+def pull_request_body(draft: Draft, path: str, words: int, model: str) -> str:
+    lines = [
+        f"**{draft.title}**",
+        "",
+        draft.description,
+        "",
+        f"- File: `{path}`",
+        f"- Words: {words}",
+    ]
+    if draft.tags:
+        lines.append("- Tags: " + ", ".join(f"`{t}`" for t in draft.tags))
+    lines += [
+        "",
+        f"Drafted with `{model}` by blogbot from a writer's notes. "
+        "Please review the facts and wording before merging.",
+    ]
+    return "\n".join(lines)
+
+
+def version_note(thread: PostThread) -> Turn:
+    return Turn(
+        "assistant",
+        f'(Version {thread.revisions + 1} of the post: "{thread.title}", {thread.words} words.)',
+    )
+
+
+class Publisher:
+    """The publishing steps for one repository and one post layout."""
+
+    def __init__(
+        self,
+        *,
+        repository: BlogRepository,
+        layout: PostLayout,
+        clock: Callable[[], datetime],
+        model_name: str,
+    ) -> None:
+        self.repository = repository
+        self._layout = layout
+        self._clock = clock
+        self._model_name = model_name  # named in the pull request's body
+        # Branches claimed by this process's jobs that may still point at the base commit,
+        # where an empty branch looks the same whoever made it: no other job claims them.
+        self._claimed: set[str] = set()
+
+    def render(self, draft: Draft, when: datetime | None = None) -> PostFile:
+        return render_post(
+            draft,
+            posts_dir=self._layout.posts_dir,
+            filename_template=self._layout.filename_template,
+            now=when or self._clock(),
+        )
+
+    # -- a new post ------------------------------------------------------------------------
+    async def new_post(
+        self,
+        draft: Draft,
+        request: str,
+        progress: NewPostProgress | None = None,
+        checkpoint: Checkpoint = no_checkpoint,
+    ) -> PostThread:
+        """Branch, file, pull request, resuming after `progress`; `checkpoint` gets each state."""
+        state: NewPostProgress
+        if progress is None:
+            state = await self._first_claim(draft)
+            await checkpoint(state)
+        else:
+            state = progress
+        post = self.render(draft, datetime.fromisoformat(state.date))
+        while not isinstance(state, PullOpened):
+            if isinstance(state, BranchClaimed):
+                state = await self._ensure_branch(state, post)
+            elif isinstance(state, FileClaimed):
+                state = await self._ensure_file(state, post, draft)
+            else:
+                state = await self._ensure_pull(state, draft)
+            await checkpoint(state)
+        return self._new_thread(state, draft, request)
+
+    async def _first_claim(self, draft: Draft) -> BranchClaimed:
+        date = self._clock().isoformat(timespec="seconds")  # the post's date from now on
+        _, base_sha = await self.repository.base_head()
+        post = self.render(draft, datetime.fromisoformat(date))
+        return self._claim_branch(date, self._branch_names(post), base_sha, after=None)
+
+    def _branch_names(self, post: PostFile) -> list[str]:
+        wanted = f"{self._layout.branch_prefix}{post.stem}"
+        return [wanted, *(f"{wanted}-{n}" for n in range(2, MAX_NAME_ATTEMPTS + 1))]
+
+    def _claim_branch(
+        self, date: str, names: Sequence[str], base_sha: str, *, after: str | None
+    ) -> BranchClaimed:
+        name = _next_name(names, after, skip=self._claimed)
+        if name is None:
+            raise PublishError(f"Could not find a free branch name for {names[0]}.")
+        self._claimed.add(name)
+        return BranchClaimed(date, name, base_sha)
+
+    async def _ensure_branch(
+        self, claim: BranchClaimed, post: PostFile
+    ) -> FileClaimed | BranchClaimed:
+        """Create the claimed branch or recognise it as this job's own; else claim the next."""
+        base_sha = claim.base_sha or (await self.repository.base_head())[1]
+        self._claimed.add(claim.branch)  # a resumed claim too
+        created = await self.repository.create_branch(claim.branch, base_sha)
+        if created or await self._is_own_branch(claim):
+            return FileClaimed(claim.date, claim.branch, post.path)
+        self._claimed.discard(claim.branch)  # someone else's branch
+        return self._claim_branch(
+            claim.date, self._branch_names(post), base_sha, after=claim.branch
+        )
+
+    async def _is_own_branch(self, claim: BranchClaimed) -> bool:
+        head = await self.repository.branch_head(claim.branch)
+        if head is None:
+            return False
+        return claim.base_sha is None or head == claim.base_sha
+
+    async def _ensure_file(
+        self, claim: FileClaimed, post: PostFile, draft: Draft
+    ) -> FileCommitted | FileClaimed:
+        """Commit the post at the claimed path or recognise it there; else claim the next path."""
+        planned = replace(post, path=claim.path)
+        commit = await self.repository.create_file(
+            planned, claim.branch, f"Add post: {draft.title}"
+        )
+        if commit is None:  # a file is there: this job's own if it holds exactly the post
+            commit = await self.repository.same_file(planned, claim.branch)
+        if commit is not None:
+            self._claimed.discard(claim.branch)  # it has this job's commit: no longer empty
+            return FileCommitted(claim.date, claim.branch, claim.path, commit)
+        paths = [post.path, *(with_suffix(post, n).path for n in range(2, MAX_NAME_ATTEMPTS + 1))]
+        path = _next_name(paths, claim.path)
+        if path is None:
+            raise PublishError(f"Could not find a free file name for {post.path}.")
+        return FileClaimed(claim.date, claim.branch, path)
+
+    async def _ensure_pull(self, state: FileCommitted, draft: Draft) -> PullOpened:
+        body = pull_request_body(draft, state.path, word_count(draft.body), self._model_name)
+        pull = await self.repository.create_pull(branch=state.branch, title=draft.title, body=body)
+        return PullOpened(state.date, state.branch, state.path, state.commit, pull)
+
+    def _new_thread(self, state: PullOpened, draft: Draft, request: str) -> PostThread:
+        thread = PostThread(
+            number=state.pull.number,
+            url=state.pull.url,
+            branch=state.branch,
+            path=state.path,
+            file_sha=state.commit.file_sha,
+            commit_url=state.commit.commit_url,
+            date=state.date,
+            title=draft.title,
+            description=draft.description,
+            tags=list(draft.tags),
+            body=draft.body,
+            words=word_count(draft.body),
+            updated_at=state.date,
+            history=[Turn("user", request)],
+        )
+        thread.history.append(version_note(thread))
+        return thread
+
+    # -- a revision ------------------------------------------------------------------------
+    async def revision(
+        self,
+        thread: PostThread,
+        draft: Draft,
+        request: str,
+        progress: RevisionCommitted | None = None,
+        checkpoint: Checkpoint = no_checkpoint,
+    ) -> PostThread:
+        """One new commit on the post's branch (the file keeps its path and its date), then the
+        pull request's title follows the post's; resuming after `progress`."""
+        if progress is None:
+            content = self.render(draft, datetime.fromisoformat(thread.date)).content
+            commit = await self.repository.update_file(
+                branch=thread.branch,
+                path=thread.path,
+                content=content,
+                file_sha=thread.file_sha,
+                message=f"Revise post: {shorten(request, 60, one_line=True, trim=' ')}",
+            )
+            progress = RevisionCommitted(commit)
+            await checkpoint(progress)
+        if draft.title != thread.title:  # setting a title twice is harmless
+            await self.repository.retitle_pull(thread.number, draft.title)
+        return self._revised_thread(thread, progress.commit, draft, request)
+
+    def _revised_thread(
+        self, thread: PostThread, commit: FileCommit, draft: Draft, request: str
+    ) -> PostThread:
+        revised = replace(
+            thread,
+            file_sha=commit.file_sha,
+            commit_url=commit.commit_url,
+            title=draft.title,
+            description=draft.description,
+            tags=list(draft.tags),
+            body=draft.body,
+            words=word_count(draft.body),
+            revisions=thread.revisions + 1,
+            updated_at=self._clock().isoformat(timespec="seconds"),
+            history=[*thread.history, Turn("user", request)],
+        )
+        revised.history.append(version_note(revised))
+        return revised
+
+
+def _next_name(names: Sequence[str], after: str | None, skip: Container[str] = ()) -> str | None:
+    """The first of `names` that comes after `after` (from the start when `after` is not one of
+    them) and is not in `skip`."""
+    start = names.index(after) + 1 if after is not None and after in names else 0
+    return next((n for n in names[start:] if n != after and n not in skip), None)

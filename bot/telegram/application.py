@@ -1,0 +1,128 @@
+"""The python-telegram-bot Application, and where every kind of update goes.
+
+`register` is the map (buttons in `_route_buttons`, right below it): read it top to bottom to
+see which handler answers what. Within a group the first matching handler wins, so strangers are
+refused before anything else. `messages.notes` lives in bot/telegram/messages.py,
+`commands.status` in commands.py, `buttons.preview` in buttons.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any, TypeAlias
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core.jobs import Inbox, JobStore
+from bot.core.writer import Writer
+from bot.telegram.buttons import Buttons, PressedByStranger, not_yours, out_of_date
+from bot.telegram.commands import Commands
+from bot.telegram.job_runner import JobRunner
+from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
+from bot.telegram.messages import Messages
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+BotApplication: TypeAlias = Application[
+    ExtBot[int], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
+]
+
+
+def build_application(*, token: str, api_url: str) -> BotApplication:
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        # Every text the bot sends is Telegram HTML (bot/telegram/replies.py escapes for it).
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # bot.telegram.poller polls, so that no update is confirmed before it is stored.
+        .updater(None)
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+
+
+def register(
+    app: BotApplication,
+    writer: Writer,
+    allowed_user_ids: Collection[int],
+    *,
+    job_store: JobStore,
+    inbox: Inbox,
+    join_window: float = 2.0,
+) -> JobRunner:
+    """Add every handler to `app`; returns the job runner, for start-up and shutdown."""
+    runner = JobRunner(
+        app.bot, writer, job_store, create_task=app.create_task, join_window=join_window
+    )
+    messages = Messages(runner, job_store)
+    commands = Commands(writer, runner, job_store)
+    buttons = Buttons(writer, runner, job_store)
+    writers = filters.User(user_id=list(allowed_user_ids))
+    from_writers = filters.UpdateType.MESSAGE & writers
+
+    # Deny first: a stranger's message never reaches a handler that spends money.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~writers, messages.deny))
+
+    app.add_handler(CommandHandler(["start", "help"], commands.help, filters=from_writers))
+    app.add_handler(CommandHandler("new", commands.new_post, filters=from_writers))
+    app.add_handler(CommandHandler("status", commands.status, filters=from_writers))
+    app.add_handler(CommandHandler("preview", commands.preview, filters=from_writers))
+    app.add_handler(CommandHandler("retry", commands.retry, filters=from_writers))
+    app.add_handler(CommandHandler("discard", commands.discard, filters=from_writers))
+    app.add_handler(CommandHandler("cancel", commands.cancel, filters=from_writers))
+
+    notes = from_writers & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    app.add_handler(MessageHandler(notes, messages.notes))
+    app.add_handler(MessageHandler(from_writers, messages.not_text))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & writers, messages.edited))
+
+    _route_buttons(app, buttons, allowed_user_ids)
+
+    async def handled(update: Update, context: Context) -> None:
+        await inbox.done(update.update_id)
+
+    # Last, in a later group: the update has been handled, so it leaves the inbox.
+    app.add_handler(TypeHandler(Update, handled), group=1)
+    app.add_error_handler(log_error)
+    return runner
+
+
+def _route_buttons(
+    app: BotApplication, buttons: Buttons, allowed_user_ids: Collection[int]
+) -> None:
+    """Buttons, by their callback data (bot/telegram/keyboards.py): a stranger's press is
+    refused whatever it says, and data that no pattern matches is out of date."""
+    app.add_handler(PressedByStranger(not_yours, allowed_user_ids))
+    app.add_handler(CallbackQueryHandler(buttons.new_post, pattern=NEW_POST.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.keep, pattern=KEEP.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.preview, pattern=PREVIEW.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.retry, pattern=RETRY.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.discard, pattern=DISCARD.pattern))
+    app.add_handler(
+        CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
+    )
+    app.add_handler(CallbackQueryHandler(out_of_date))
+
+
+async def log_error(update: object, context: Context) -> None:
+    log.error("unhandled error while handling an update", exc_info=context.error)

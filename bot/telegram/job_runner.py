@@ -1,0 +1,215 @@
+"""The writer's jobs: accepted from a message, run one at a time per chat, answered in the chat.
+
+A job's life: `accept` stores its record and posts a status message ("Drafting your post…");
+`run` checks the notes, hands them to the Writer (draft, then publish), turns the outcome or the
+failure into an answer, logs one line, saves the record and edits the status message into the
+answer. `retry` and `resume` put a failed or interrupted job back in its chat's queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden
+
+from bot.core.errors import NotesTooLong
+from bot.core.jobs import JobRecord, JobStore
+from bot.core.writer import Outcome, Writer
+from bot.telegram import keyboards, replies
+from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
+
+log = logging.getLogger(__name__)
+
+# Far beyond any real notes (a paste of a dozen Telegram messages), far inside the model's
+# context window: longer input is refused with an explanation before anything is spent.
+MAX_REQUEST_CHARS = 50_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the writer reads when a job ends."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+class JobRunner:
+    """Owns the per-chat job queue; every job enters it through here."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        writer: Writer,
+        job_store: JobStore,
+        *,
+        create_task: TaskFactory,
+        join_window: float = 2.0,
+    ) -> None:
+        self.bot = bot
+        self.writer = writer
+        self.job_store = job_store
+        self._create_task = create_task
+        self.queue = ChatJobs(self.run, join_window=join_window, create_task=create_task)
+
+    # -- entering the queue ------------------------------------------------------------------
+    async def accept(self, message: Message, piece: Piece) -> None:
+        """Queue the writer's notes: a new job with a status message, or more of a long paste."""
+        chat_id = message.chat_id
+        queued_behind = self.queue.busy(chat_id) or self.queue.waiting(chat_id) > 0
+        job, is_new = self.queue.add(chat_id, piece)
+        if not is_new:
+            # A further piece of a long paste: the job's durable text grows with it.
+            if isinstance(job.record, JobRecord):
+                job.record.text = job.text
+                await self.job_store.save(job.record)
+            return
+        record = JobRecord(
+            chat_id=chat_id, message_id=piece.message_id, text=piece.text, reply_to=piece.reply_to
+        )
+        job.record = record
+        try:
+            await self.job_store.save(record)
+            # Not awaited: the status message right after it is the reaction that matters.
+            self._create_task(_show_typing(message))
+            job.queued = queued_behind
+            status = await message.reply_text(replies.QUEUED if queued_behind else replies.WORKING)
+            record.status_message_id = status.message_id
+            record.text = job.text
+            await self.job_store.save(record)
+        finally:
+            self.queue.start(job)  # even without a status message the job must run
+
+    async def retry(self, record: JobRecord) -> None:
+        """Run a failed job again; with its draft kept, only the publishing is redone."""
+        if self.queue.busy(record.chat_id):
+            await self.bot.send_message(record.chat_id, replies.BUSY)
+            return
+        record.state = "drafted" if record.draft is not None else "accepted"
+        record.error = None
+        await self.job_store.save(record)
+        if record.status_message_id is not None:
+            await self._edit_status(record, replies.PUBLISHING if record.draft else replies.WORKING)
+        self.queue.resume(record.chat_id, _piece_of(record), record)
+
+    async def resume(self) -> int:
+        """Queue every job that an earlier run accepted and did not finish."""
+        records = await self.job_store.unfinished()
+        for record in records:
+            log.info("resuming job %s (state %s)", record.key, record.state)
+            self.queue.resume(record.chat_id, _piece_of(record), record)
+        return len(records)
+
+    # -- running a job -----------------------------------------------------------------------
+    async def run(self, job: Job) -> None:
+        record: JobRecord = job.record
+        record.text = job.text
+        started = asyncio.get_running_loop().time()
+        answer = await self._attempt(job, record)
+        job.finished = True  # from here a /cancel finds nothing to stop, not this answer
+        record.timings["total_ms"] = (asyncio.get_running_loop().time() - started) * 1000
+        _log_finished(record)
+        await self.job_store.save(record)
+        await self._deliver(record, answer)
+
+    async def _attempt(self, job: Job, record: JobRecord) -> Answer:
+        """Do the job; the answer says how it went, and the record's state follows it."""
+        try:
+            outcome = await self._write(job, record)
+        except asyncio.CancelledError:
+            if not job.cancelled:
+                raise  # shutting down: the record says where to resume
+            return _cancelled(record)
+        except Exception as exc:
+            log.exception("job %s failed", record.key)
+            return _failed(record, exc)
+        return _answered(record, outcome)
+
+    async def _write(self, job: Job, record: JobRecord) -> Outcome:
+        if len(record.text) > MAX_REQUEST_CHARS:
+            raise NotesTooLong(len(record.text), MAX_REQUEST_CHARS)
+        if job.queued and record.status_message_id is not None:
+            await self._edit_status(record, replies.WORKING)
+        return await self.writer.handle(
+            record, checkpoint=self.job_store.save, before_publish=job.point_of_no_return
+        )
+
+    # -- answering ---------------------------------------------------------------------------
+    async def _deliver(self, record: JobRecord, answer: Answer) -> None:
+        """The answer replaces the status message; a new message if that cannot be edited."""
+        if record.status_message_id is not None and await self._edit_status(
+            record, answer.text, answer.keyboard
+        ):
+            return
+        try:
+            sent = await self.bot.send_message(
+                record.chat_id, answer.text, reply_markup=answer.keyboard
+            )
+        except (Forbidden, BadRequest) as exc:
+            # The writer blocked the bot, or the chat is gone: nobody is left to tell.
+            log.warning("could not answer job %s: %s", record.key, exc.message)
+            return
+        if record.state == "answered" and record.number is not None:
+            await self.writer.remember_message(record.chat_id, sent.message_id, record.number)
+
+    async def _edit_status(
+        self, record: JobRecord, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> bool:
+        """Edit the job's status message; False when it cannot be edited any more."""
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=record.chat_id,
+                message_id=record.status_message_id,
+                reply_markup=keyboard,
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True  # a resumed job saying again what it said before the restart
+            log.warning("could not edit the status message of %s: %s", record.key, exc)
+            return False
+        return True
+
+
+def _answered(record: JobRecord, outcome: Outcome) -> Answer:
+    record.state = "answered"
+    return Answer(replies.outcome(outcome), keyboards.result_keyboard(outcome.thread))
+
+
+def _cancelled(record: JobRecord) -> Answer:
+    record.state, record.error = "failed", "cancelled"
+    return Answer(replies.CANCELLED)
+
+
+def _failed(record: JobRecord, exc: Exception) -> Answer:
+    text = replies.failure(exc, draft_kept=record.draft is not None)
+    record.state, record.error = "failed", text
+    # Trying again cannot shorten the notes; anything else may well work the next time.
+    keyboard = None if isinstance(exc, NotesTooLong) else keyboards.retry_keyboard(record)
+    return Answer(text, keyboard)
+
+
+def _log_finished(record: JobRecord) -> None:
+    target = record.number or record.target
+    log.info(
+        "job %s chat=%s kind=%s outcome=%s pr=%s model_ms=%.0f github_ms=%.0f total_ms=%.0f",
+        record.key,
+        record.chat_id,
+        record.kind or "-",
+        record.state,
+        f"#{target}" if target else "-",
+        record.timings.get("model_ms", 0.0),
+        record.timings.get("github_ms", 0.0),
+        record.timings["total_ms"],
+    )
+
+
+def _piece_of(record: JobRecord) -> Piece:
+    return Piece(record.text, record.message_id, record.reply_to)
+
+
+async def _show_typing(message: Message) -> None:
+    await message.chat.send_action(ChatAction.TYPING)

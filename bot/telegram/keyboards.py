@@ -1,0 +1,87 @@
+"""The inline keyboards under the bot's answers, and the callback data their buttons carry.
+
+Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
+old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
+`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id).
+Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.conversation import PostThread
+from bot.core.jobs import JobRecord
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button whose callback data is just its name."""
+
+    name: str
+
+    @property
+    def data(self) -> str:
+        return self.name
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(rf"{re.escape(self.name)}\Z")
+
+
+@dataclass(frozen=True)
+class NumberedButton:
+    """A button about one pull request or job: callback data `<name>:<number>`."""
+
+    name: str
+
+    def data(self, number: int) -> str:
+        return f"{self.name}:{number}"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Matches this button's data; group 1 is the number."""
+        return re.compile(rf"{re.escape(self.name)}:([0-9]+)\Z")
+
+
+NEW_POST = Button("new")
+KEEP = Button("keep")
+PREVIEW = NumberedButton("preview")
+DISCARD = NumberedButton("discard")  # asks for confirmation
+DISCARD_CONFIRMED = NumberedButton("discard!")
+RETRY = NumberedButton("retry")
+
+
+def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"Open pull request #{thread.number}", url=thread.url)],
+            [
+                InlineKeyboardButton("Preview", callback_data=PREVIEW.data(thread.number)),
+                InlineKeyboardButton("New post", callback_data=NEW_POST.data),
+                InlineKeyboardButton("Discard", callback_data=DISCARD.data(thread.number)),
+            ],
+        ]
+    )
+
+
+def retry_keyboard(record: JobRecord) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Retry", callback_data=RETRY.data(record.message_id))]]
+    )
+
+
+def confirm_discard_keyboard(number: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"Yes, close #{number}", callback_data=DISCARD_CONFIRMED.data(number)
+                ),
+                InlineKeyboardButton("Keep it", callback_data=KEEP.data),
+            ]
+        ]
+    )

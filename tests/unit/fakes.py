@@ -1,0 +1,275 @@
+"""In-memory fakes of the core's ports, for use-case tests that run in milliseconds.
+
+FakeBlogRepository keeps branches, commits (each a full snapshot of its files) and pull
+requests in dicts and honours the BlogRepository contract (bot/core/ports.py). A test can make
+its next write of a kind fail before the work, lose its answer after the work (GitHub did it,
+the bot got a 5xx), or crash after the work (the process died before reading the answer:
+`Crash` is a BaseException, so nothing that catches Exception saves anything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+from bot.core.errors import PublishError
+from bot.core.ports import ChatMessage, FileCommit, PullRef, PullState
+from bot.core.posts import PostFile
+
+T = TypeVar("T")
+
+Write = Literal[
+    "create_branch",
+    "create_file",
+    "create_pull",
+    "update_file",
+    "retitle_pull",
+    "close_pull",
+    "delete_branch",
+]
+FaultKind = Literal["fail", "lose", "crash"]
+GITHUB_DOWN = "GitHub is having trouble right now (502). Try again in a few minutes."
+
+
+class Crash(BaseException):
+    """The bot process died here (SIGKILL, not an error it handles); the unsaved is gone."""
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha1("\0".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class FakeCommit:
+    parent: str | None
+    files: dict[str, str]
+    message: str
+
+
+@dataclass
+class FakePull:
+    number: int
+    branch: str
+    title: str
+    body: str
+    state: PullState = "open"
+
+
+@dataclass
+class FakeBlogRepository:
+    base: str = "main"
+    commits: dict[str, FakeCommit] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)  # name -> head commit
+    pulls: dict[int, FakePull] = field(default_factory=dict)
+    writes: list[Write] = field(default_factory=list)  # every write request, in order
+    faults: dict[Write, list[FaultKind | None]] = field(default_factory=dict)
+    slow: dict[Write, int] = field(default_factory=dict)  # extra event-loop turns before the work
+
+    def __post_init__(self) -> None:
+        root = self._commit(None, {"README.md": "# Blog\n"}, "Initial commit")
+        self.branches[self.base] = root
+
+    # -- test helpers ----------------------------------------------------------------------
+    def next_write(self, write: Write, fault: FaultKind, *, after: int = 0) -> None:
+        """The next write of this kind (the one after `after` more of them) meets `fault`."""
+        self.faults.setdefault(write, []).extend([None] * after + [fault])
+
+    def push(self, branch: str, files: dict[str, str], message: str = "Edit") -> str:
+        """Someone else's commit on `branch` (created from the base when missing)."""
+        head = self.branches.get(branch, self.branches[self.base])
+        commit = self._commit(head, {**self.commits[head].files, **files}, message)
+        self.branches[branch] = commit
+        return commit
+
+    def post_branches(self) -> list[str]:
+        return sorted(b for b in self.branches if b != self.base)
+
+    def files(self, branch: str) -> dict[str, str]:
+        return dict(self.commits[self.branches[branch]].files)
+
+    def new_files(self, branch: str) -> dict[str, str]:
+        base = self.files(self.base)
+        return {p: c for p, c in self.files(branch).items() if base.get(p) != c}
+
+    def new_commits(self, branch: str) -> list[str]:
+        """Commits on `branch` that are not on the base, newest first."""
+        on_base = set(self._history(self.branches[self.base]))
+        return [c for c in self._history(self.branches[branch]) if c not in on_base]
+
+    def open_pulls(self) -> list[FakePull]:
+        return [p for p in self.pulls.values() if p.state == "open"]
+
+    # -- the port --------------------------------------------------------------------------
+    async def base_head(self) -> tuple[str, str]:
+        await asyncio.sleep(0)
+        return self.base, self.branches[self.base]
+
+    async def create_branch(self, name: str, head_sha: str) -> bool:
+        def work() -> bool:
+            if name in self.branches:
+                return False
+            self.branches[name] = head_sha
+            return True
+
+        return await self._write("create_branch", work)
+
+    async def branch_head(self, name: str) -> str | None:
+        await asyncio.sleep(0)
+        return self.branches.get(name)
+
+    async def create_file(self, post: PostFile, branch: str, message: str) -> FileCommit | None:
+        def work() -> FileCommit | None:
+            if post.path in self.files(branch):
+                return None
+            return self._change(branch, post.path, post.content, message)
+
+        return await self._write("create_file", work)
+
+    async def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
+        await asyncio.sleep(0)
+        if self.files(branch).get(post.path) != post.content:
+            return None
+        head = self.branches[branch]
+        return FileCommit(_sha("blob", post.content), head, self.commit_url(head))
+
+    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
+        def work() -> PullRef:
+            for pull in self.open_pulls():
+                if pull.branch == branch:  # GitHub: "A pull request already exists"; adopted
+                    return self.pull_ref(pull.number)
+            number = len(self.pulls) + 1
+            self.pulls[number] = FakePull(number, branch, title, body)
+            return self.pull_ref(number)
+
+        return await self._write("create_pull", work)
+
+    async def pull_state(self, number: int) -> PullState:
+        await asyncio.sleep(0)
+        return self.pulls[number].state
+
+    async def update_file(
+        self, *, branch: str, path: str, content: str, file_sha: str, message: str
+    ) -> FileCommit:
+        def work() -> FileCommit:
+            current = self.files(branch)[path]
+            if _sha("blob", current) != file_sha:  # GitHub: 409, the sha is stale
+                if current != content:
+                    raise PublishError(f"GitHub answered 409: {path} does not match.", status=409)
+                head = self.branches[branch]  # an earlier attempt made this commit: adopted
+                return FileCommit(_sha("blob", content), head, self.commit_url(head))
+            return self._change(branch, path, content, message)
+
+        return await self._write("update_file", work)
+
+    async def retitle_pull(self, number: int, title: str) -> None:
+        def work() -> None:
+            self.pulls[number].title = title
+
+        await self._write("retitle_pull", work)
+
+    async def discard(self, *, number: int, branch: str) -> None:
+        def close() -> None:
+            self.pulls[number].state = "closed"
+
+        def delete() -> None:
+            self.branches.pop(branch, None)
+
+        await self._write("close_pull", close)
+        await self._write("delete_branch", delete)
+
+    # -- internals -------------------------------------------------------------------------
+    async def _write(self, write: Write, work: Callable[[], T]) -> T:
+        for _ in range(1 + self.slow.get(write, 0)):
+            await asyncio.sleep(0)  # a request: other jobs run meanwhile
+        queued = self.faults.get(write) or []
+        fault = queued.pop(0) if queued else None
+        self.writes.append(write)
+        if fault == "fail":
+            raise PublishError(GITHUB_DOWN, status=502)
+        result = work()
+        await asyncio.sleep(0)  # the answer travels back: other jobs run meanwhile
+        if fault == "lose":
+            raise PublishError(GITHUB_DOWN, status=502)
+        if fault == "crash":
+            raise Crash(write)
+        return result
+
+    def _commit(self, parent: str | None, files: dict[str, str], message: str) -> str:
+        sha = _sha("commit", parent or "", message, *sorted(f"{p}={c}" for p, c in files.items()))
+        self.commits[sha] = FakeCommit(parent, files, message)
+        return sha
+
+    def _change(self, branch: str, path: str, content: str, message: str) -> FileCommit:
+        head = self.branches[branch]
+        commit = self._commit(head, {**self.commits[head].files, path: content}, message)
+        self.branches[branch] = commit
+        return FileCommit(_sha("blob", content), commit, self.commit_url(commit))
+
+    def _history(self, sha: str | None) -> list[str]:
+        chain = []
+        while sha is not None:
+            chain.append(sha)
+            sha = self.commits[sha].parent
+        return chain
+
+    @staticmethod
+    def commit_url(sha: str) -> str:
+        return f"https://github.com/acme/blog/commit/{sha}"
+
+    @staticmethod
+    def pull_ref(number: int) -> PullRef:
+        return PullRef(number, f"https://github.com/acme/blog/pull/{number}")
+
+
+def model_answer(title: str, body: str = "Hi there.") -> str:
+    return (
+        f'---\ntitle: "{title}"\ndescription: A post about {title.lower()}.\n'
+        f"tags: [intro]\n---\n\n{body}\n"
+    )
+
+
+@dataclass
+class FakeModel:
+    """Answers with the queued posts, then with a default one; remembers every request."""
+
+    model: str = "@cf/test/fake-model"
+    answers: list[str] = field(default_factory=list)
+    requests: list[list[ChatMessage]] = field(default_factory=list)
+
+    def will_write(self, title: str, body: str = "Hi there.") -> None:
+        self.answers.append(model_answer(title, body))
+
+    async def complete(self, messages: Sequence[ChatMessage]) -> str:
+        await asyncio.sleep(0)
+        self.requests.append(list(messages))
+        return self.answers.pop(0) if self.answers else model_answer("Hello, world")
+
+
+class MemoryStateStore:
+    """The StateStore port in a dict. Expiry is not modelled: nothing here lives that long."""
+
+    description = "memory"
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.data.get(key)
+
+    async def put(self, key: str, value: str, ttl_seconds: float | None) -> None:
+        self.data[key] = value
+
+    async def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
+    async def keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.data if k.startswith(prefix))
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
