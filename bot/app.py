@@ -92,8 +92,11 @@ def build_post_service(
     return Publisher(
         repository=repository,
         layout=PostLayout(
-            posts_dir=settings.posts_dir,
-            filename_template=settings.post_filename,
+            # Set by the operator, they override what is learned from the blog; else learned.
+            posts_dir=settings.posts_dir if "posts_dir" in settings.model_fields_set else None,
+            filename_template=(
+                settings.post_filename if "post_filename" in settings.model_fields_set else None
+            ),
             branch_prefix=settings.branch_prefix,
         ),
         clock=local_now,

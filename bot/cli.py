@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ENV_FILE, ConfigError, Settings, load_settings
+from bot.core.blog import BlogProfile
 from bot.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,35 @@ async def check(settings: Settings, *, delete_webhook: bool = False) -> int:
 
     results = await checks.run_checks(settings, delete_webhook=delete_webhook)
     print(checks.format_table(results, settings.secrets()))
+    if not any(r.status == "FAIL" and r.check.startswith("GitHub") for r in results):
+        print()
+        print(await learned_blog_text(settings))
     return EXIT_OK if checks.all_passed(results) else EXIT_FAILED
+
+
+async def learned_blog_text(settings: Settings) -> str:
+    """The blog profile learned from the repository (read only), or why it could not be."""
+    from bot.app import build_model, build_post_service, build_repository
+    from bot.core.errors import PublishError
+
+    model = build_model(settings)
+    repository = build_repository(settings)
+    try:
+        learned = await build_post_service(settings, model, repository).knowledge.latest()
+        return blog_profile_text(settings.github_repo, learned.profile)
+    except PublishError as exc:
+        return f"Blog profile of {settings.github_repo}: not learned ({exc.user_message})"
+    finally:
+        await model.aclose()
+        await asyncio.to_thread(repository.close)
+
+
+def blog_profile_text(repo: str, profile: BlogProfile) -> str:
+    """What was learned of the blog, for a terminal."""
+    lines = [f"Blog profile of {repo}:", *(f"  {line}" for line in profile.describe())]
+    if profile.assumed:
+        lines.append("  (nothing recognised: the default layout; pin another in .blogbot.yml)")
+    return "\n".join(lines)
 
 
 def plain_text(telegram_html: str) -> str:
@@ -151,11 +180,13 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
     from bot.telegram.replies import failure
 
     model = build_model(settings)
-    # Lazy: building it sends no request, so a dry run never talks to GitHub at all.
     repository = build_repository(settings)
     publisher = build_post_service(settings, model, repository)
     try:
-        written = await Drafter(model).write(notes)
+        # Read only: the blog's conventions and voice. A dry run writes nothing to GitHub.
+        learned = await publisher.knowledge.latest()
+        print(blog_profile_text(settings.github_repo, learned.profile), file=sys.stderr)
+        written = await Drafter(model).write(notes, style=learned.style)
         if dry_run:
             post = publisher.render(written)
             print(post.path)

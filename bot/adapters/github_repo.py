@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -243,7 +243,39 @@ class GitHubRepository:
     async def discard(self, *, number: int, branch: str) -> None:
         await self._off_loop(lambda: self._discard(number, branch))
 
+    async def read_tree(self, commit_sha: str) -> list[str]:
+        return await self._off_loop(lambda: self._read_tree(commit_sha))
+
+    async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
+        return await self._off_loop(lambda: self._read_files(commit_sha, paths))
+
     # -- the requests (blocking) -----------------------------------------------------------
+    def _read_tree(self, commit_sha: str) -> list[str]:
+        """Every file path at `commit_sha`, in one recursive tree read."""
+        tree = self._repo.get_git_tree(commit_sha, recursive=True)
+        if tree.raw_data.get("truncated"):
+            # Over GitHub's limit (100,000 entries): what came back is still most of the blog.
+            log.warning("the tree of %s is truncated; learning from part of it", self.full_name)
+        return sorted(entry.path for entry in tree.tree if entry.type == "blob")
+
+    def _read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each of `paths` at `commit_sha`; a missing or binary one is left out."""
+        found: dict[str, str] = {}
+        for path in paths:
+            try:
+                content = self._repo.get_contents(path, ref=commit_sha)
+            except GithubException as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            if isinstance(content, list):
+                continue
+            try:
+                found[path] = content.decoded_content.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return found
+
     def _base_head(self) -> tuple[str, str]:
         base = self.base_branch()
         return base, self._repo.get_git_ref(f"heads/{base}").object.sha

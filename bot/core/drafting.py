@@ -16,10 +16,12 @@ class Drafter:
     def __init__(self, model: TextModel) -> None:
         self.model = model
 
-    async def write(self, request: str) -> Draft:
+    async def write(self, request: str, *, style: str = "") -> Draft:
+        """A new post from the notes; `style` is an excerpt of the blog's posts (its voice)."""
+        voice = prompts.render("style", sample=style) if style.strip() else ""
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
-            {"role": "user", "content": prompts.render("draft", request=request)},
+            {"role": "user", "content": prompts.render("draft", request=request, style=voice)},
         ]
         return parse_draft(await self.model.complete(messages))
 

@@ -83,6 +83,14 @@ class BlogRepository(Protocol):
         """Close the pull request and delete its branch; either already done is fine."""
         ...
 
+    async def read_tree(self, commit_sha: str) -> list[str]:
+        """Every file path of the repository at `commit_sha` (one recursive tree read)."""
+        ...
+
+    async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each of `paths` at `commit_sha`; missing or binary files left out."""
+        ...
+
 
 class StateStore(Protocol):
     description: str

@@ -24,8 +24,11 @@ from bot.core.drafts import Draft
 __all__ = [
     "PostFile",
     "PostPathError",
+    "check_relative",
     "make_slug",
     "render_post",
+    "single_line",
+    "trim_blank_lines",
     "validate_location",
     "with_suffix",
 ]
@@ -48,7 +51,9 @@ class PostFile:
 
     @property
     def stem(self) -> str:
-        return PurePosixPath(self.path).stem
+        """The post's own name: the file's, or its folder's for a page bundle (`x/index.md`)."""
+        path = PurePosixPath(self.path)
+        return path.parent.name if path.stem in {"index", "_index"} else path.stem
 
 
 class PostPathError(ValueError):
@@ -76,7 +81,7 @@ def render_post(draft: Draft, *, posts_dir: str, filename_template: str, now: da
         day=now.strftime("%d"),
     )
     path = f"{folder}/{name}" if folder else name
-    _check_relative(path, what="post path")  # the slug is safe by construction; stay sure
+    check_relative(path, what="post path")  # the slug is safe by construction; stay sure
     return PostFile(path=path, content=_render_content(draft, now), slug=slug)
 
 
@@ -99,18 +104,18 @@ def make_slug(title: str) -> str:
     return slug or FALLBACK_SLUG
 
 
-def _single_line(value: str) -> str:
+def single_line(value: str) -> str:
     return _CONTROL.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
 def _render_content(draft: Draft, now: datetime) -> str:
     metadata: dict[str, object] = {
-        "title": _single_line(draft.title),
+        "title": single_line(draft.title),
         # A string, not a YAML timestamp: PyYAML would write a datetime with a space
         # instead of the "T", and readers disagree on timestamps without quotes anyway.
         "date": now.replace(microsecond=0).isoformat(),
-        "description": _single_line(draft.description),
-        "tags": [tag for tag in (_single_line(t) for t in draft.tags) if tag],
+        "description": single_line(draft.description),
+        "tags": [tag for tag in (single_line(t) for t in draft.tags) if tag],
     }
     # An unlimited width keeps every value on one line: folded scalars are where odd
     # strings start to parse back differently.
@@ -125,11 +130,11 @@ def _render_content(draft: Draft, now: datetime) -> str:
         allow_unicode=True,
     )
     # The body goes in verbatim rather than through Post.content, which gets stripped.
-    body = _trim_blank_lines(draft.body)
+    body = trim_blank_lines(draft.body)
     return f"{header}\n\n{body}\n"
 
 
-def _trim_blank_lines(text: str) -> str:
+def trim_blank_lines(text: str) -> str:
     text = re.sub(r"\A(?:[ \t]*\r?\n)+", "", text)
     return text.rstrip()
 
@@ -170,10 +175,10 @@ def _check_template(template: str) -> None:
             raise PostPathError(
                 f"file name template {template!r}: placeholders take no format spec"
             )
-    _check_relative(template.format(**_SAMPLE), what=f"file name template {template!r}")
+    check_relative(template.format(**_SAMPLE), what=f"file name template {template!r}")
 
 
-def _check_relative(path: str, *, what: str) -> None:
+def check_relative(path: str, *, what: str) -> None:
     if not path.strip():
         raise PostPathError(f"{what} is empty")
     if path.startswith("/") or re.match(r"[A-Za-z]:", path):

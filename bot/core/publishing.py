@@ -23,11 +23,13 @@ from collections.abc import Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.core.blog import BlogProfile, Overrides, render_for_blog
+from bot.core.blog_source import BlogKnowledge
 from bot.core.conversation import PostThread, Turn
 from bot.core.drafts import Draft, word_count
 from bot.core.errors import PublishError
 from bot.core.ports import BlogRepository, FileCommit
-from bot.core.posts import PostFile, render_post, with_suffix
+from bot.core.posts import PostFile
 from bot.core.progress import (
     BranchClaimed,
     FileClaimed,
@@ -51,9 +53,17 @@ async def no_checkpoint(progress: Progress) -> None:
 
 @dataclass(frozen=True)
 class PostLayout:
-    posts_dir: str
-    filename_template: str
+    """Where posts go. A posts folder or file name given here (POSTS_DIR / POST_FILENAME set
+    by the operator) overrides what is learned from the blog; None: learn it."""
+
+    posts_dir: str | None
+    filename_template: str | None
     branch_prefix: str
+
+    def overrides(self) -> Overrides | None:
+        if self.posts_dir is None and self.filename_template is None:
+            return None
+        return Overrides(posts_dir=self.posts_dir, filename=self.filename_template)
 
 
 def pull_request_body(draft: Draft, path: str, words: int, model: str) -> str:
@@ -94,6 +104,7 @@ class Publisher:
         model_name: str,
     ) -> None:
         self.repository = repository
+        self.knowledge = BlogKnowledge(repository, layout.overrides())
         self._layout = layout
         self._clock = clock
         self._model_name = model_name  # named in the pull request's body
@@ -101,12 +112,20 @@ class Publisher:
         # where an empty branch looks the same whoever made it: no other job claims them.
         self._claimed: set[str] = set()
 
-    def render(self, draft: Draft, when: datetime | None = None) -> PostFile:
-        return render_post(
+    def render(
+        self,
+        draft: Draft,
+        when: datetime | None = None,
+        *,
+        profile: BlogProfile | None = None,
+        suffix: int | None = None,
+    ) -> PostFile:
+        """The post file in the blog's conventions (the last learned, unless given)."""
+        return render_for_blog(
+            profile or self.knowledge.profile,
             draft,
-            posts_dir=self._layout.posts_dir,
-            filename_template=self._layout.filename_template,
             now=when or self._clock(),
+            suffix=suffix if suffix and suffix > 1 else None,
         )
 
     # -- a new post ------------------------------------------------------------------------
@@ -124,12 +143,13 @@ class Publisher:
             await checkpoint(state)
         else:
             state = progress
-        post = self.render(draft, datetime.fromisoformat(state.date))
+        profile = await self._profile_for(state)
+        post = self.render(draft, datetime.fromisoformat(state.date), profile=profile)
         while not isinstance(state, PullOpened):
             if isinstance(state, BranchClaimed):
                 state = await self._ensure_branch(state, post)
             elif isinstance(state, FileClaimed):
-                state = await self._ensure_file(state, post, draft)
+                state = await self._ensure_file(state, post, draft, profile)
             else:
                 state = await self._ensure_pull(state, draft)
             await checkpoint(state)
@@ -138,8 +158,15 @@ class Publisher:
     async def _first_claim(self, draft: Draft) -> BranchClaimed:
         date = self._clock().isoformat(timespec="seconds")  # the post's date from now on
         _, base_sha = await self.repository.base_head()
-        post = self.render(draft, datetime.fromisoformat(date))
+        learned = await self.knowledge.at(base_sha)  # learns only when the base moved
+        post = self.render(draft, datetime.fromisoformat(date), profile=learned.profile)
         return self._claim_branch(date, self._branch_names(post), base_sha, after=None)
+
+    async def _profile_for(self, state: NewPostProgress) -> BlogProfile:
+        """The profile the post was first rendered with: its path must not change on resume."""
+        base_sha = getattr(state, "base_sha", None)
+        learned = await (self.knowledge.at(base_sha) if base_sha else self.knowledge.latest())
+        return learned.profile
 
     def _branch_names(self, post: PostFile) -> list[str]:
         wanted = f"{self._layout.branch_prefix}{post.stem}"
@@ -175,10 +202,18 @@ class Publisher:
         return claim.base_sha is None or head == claim.base_sha
 
     async def _ensure_file(
-        self, claim: FileClaimed, post: PostFile, draft: Draft
+        self, claim: FileClaimed, post: PostFile, draft: Draft, profile: BlogProfile
     ) -> FileCommitted | FileClaimed:
         """Commit the post at the claimed path or recognise it there; else claim the next path."""
-        planned = replace(post, path=claim.path)
+        when = datetime.fromisoformat(claim.date)
+        candidates = [
+            self.render(draft, when, profile=profile, suffix=n)
+            for n in range(1, MAX_NAME_ATTEMPTS + 1)
+        ]
+        # A `-n` name changes the slug inside the file too (bundle folder, `slug` key).
+        planned = next(
+            (c for c in candidates if c.path == claim.path), replace(post, path=claim.path)
+        )
         commit = await self.repository.create_file(
             planned, claim.branch, f"Add post: {draft.title}"
         )
@@ -187,7 +222,7 @@ class Publisher:
         if commit is not None:
             self._claimed.discard(claim.branch)  # it has this job's commit: no longer empty
             return FileCommitted(claim.date, claim.branch, claim.path, commit)
-        paths = [post.path, *(with_suffix(post, n).path for n in range(2, MAX_NAME_ATTEMPTS + 1))]
+        paths = [c.path for c in candidates]
         path = _next_name(paths, claim.path)
         if path is None:
             raise PublishError(f"Could not find a free file name for {post.path}.")
@@ -230,7 +265,11 @@ class Publisher:
         """One new commit on the post's branch (the file keeps its path and its date), then the
         pull request's title follows the post's; resuming after `progress`."""
         if progress is None:
-            content = self.render(draft, datetime.fromisoformat(thread.date)).content
+            # The current conventions, at the post's own path and date: a revision never moves it.
+            profile = (await self.knowledge.latest()).profile
+            content = self.render(
+                draft, datetime.fromisoformat(thread.date), profile=profile
+            ).content
             commit = await self.repository.update_file(
                 branch=thread.branch,
                 path=thread.path,

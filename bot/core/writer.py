@@ -8,7 +8,7 @@ Outcome goes out. The model and the repository are ports, so the tests run it in
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bot.core.conversation import Conversation, ConversationStore, PostThread
@@ -69,10 +69,13 @@ class Writer:
             # The post was forgotten meanwhile (expired or discarded): start afresh.
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
+        first_post = not conversation.posts
         draft = await self._draft(record, target, checkpoint)
         before_publish()
         with record.timed("github_ms"):
             outcome = await self._publish(record, target, draft, checkpoint)
+        if outcome.kind == "created" and first_post:
+            outcome = self._with_layout_note(outcome)
 
         conversation = await self.conversations.load(record.chat_id)
         ids = [record.status_message_id] if record.status_message_id is not None else []
@@ -88,7 +91,8 @@ class Writer:
         if draft is None:
             with record.timed("model_ms"):
                 if target is None:
-                    draft = await self.drafter.write(record.text)
+                    learned = await self.posts.knowledge.latest()  # the blog's voice
+                    draft = await self.drafter.write(record.text, style=learned.style)
                 else:
                     draft = await self.drafter.revise(target, record.text)
             record.keep_draft(draft)
@@ -114,6 +118,19 @@ class Writer:
         committed = progress if isinstance(progress, RevisionCommitted) else None
         thread = await self.posts.revision(target, draft, record.text, committed, save)
         return Outcome("revised", thread, previous=target)
+
+    def _with_layout_note(self, outcome: Outcome) -> Outcome:
+        """Nothing told how this blog lays out its posts: say which layout was assumed."""
+        profile = self.posts.knowledge.profile
+        if not profile.assumed:
+            return outcome
+        assumed = (
+            f"I could not tell how this blog lays out its posts, so I used "
+            f"{profile.posts_dir}/{profile.filename} with YAML front matter. A .blogbot.yml "
+            "in the repository can pin another layout (see the README)."
+        )
+        note = f"{outcome.note} {assumed}" if outcome.note else assumed
+        return replace(outcome, note=note)
 
     async def _choose_post(self, record: JobRecord, conversation: Conversation) -> None:
         """A reply to an earlier result revises that post; otherwise the current post, if its

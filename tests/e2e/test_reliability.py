@@ -82,13 +82,14 @@ def test_model_html_500_is_explained_nothing_is_written_and_the_next_message_wor
 def test_github_401_then_retry_publishes_the_kept_draft_without_a_second_model_call(
     bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
 ) -> None:
-    github.fail_next("*", r"^/repos/", BAD_CREDENTIALS, times=1)
+    # The blog is read (its layout and voice) before the model is asked; publishing is refused.
+    github.fail_next("POST", r"/git/refs$", BAD_CREDENTIALS, times=1)
     telegram.send_text(WRITER_ID, REQUEST)
     failure = final_answer(telegram)
     assert "GitHub rejected the token (401" in failure.text
     assert "Your draft is kept" in failure.text
     assert [b["text"] for b in failure.buttons] == ["Retry"]
-    assert github.write_requests() == []
+    assert list(github.branches()) == ["main"] and github.pulls() == []  # nothing was written
 
     # The maintainer fixes the token; the writer presses Retry.
     telegram.press_button(WRITER_ID, failure.message_id, failure.buttons[0]["callback_data"])

@@ -87,7 +87,7 @@ def test_draft_opens_a_pull_request(
     assert_no_secret(outcome.text, secrets_of(bot_env))
 
 
-def test_dry_run_prints_the_post_and_never_calls_github(
+def test_dry_run_prints_the_post_and_what_it_learned_and_never_writes_to_github(
     cli: CliRunner, workers_ai: FakeWorkersAI, github: FakeGitHub
 ) -> None:
     workers_ai.queue_reply(MODEL_POST)
@@ -105,7 +105,9 @@ def test_dry_run_prints_the_post_and_never_calls_github(
     assert "date" in post.metadata
     assert "The new planner picks better plans" in post.content
     assert github.write_requests() == []
-    assert github.requests == []  # not even a read
+    # Read only: the base head, one tree, a few files. The learned profile goes to stderr.
+    assert "Blog profile of acme/blog:" in outcome.err
+    assert "nothing recognised: the default layout" in outcome.err
 
 
 def test_notes_from_stdin(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +40,7 @@ def repository(github: FakeGitHub) -> Iterator[GitHubRepository]:
     repo.close()
 
 
+@functools.cache  # one per repository, as in the bot: what it learned of the blog is kept
 def publisher(repository: GitHubRepository) -> Publisher:
     return Publisher(
         repository=repository,

@@ -180,6 +180,15 @@ class FakeBlogRepository:
         await self._write("close_pull", close)
         await self._write("delete_branch", delete)
 
+    async def read_tree(self, commit_sha: str) -> list[str]:
+        await asyncio.sleep(0)
+        return sorted(self.commits[commit_sha].files)
+
+    async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
+        await asyncio.sleep(0)
+        files = self.commits[commit_sha].files
+        return {p: files[p] for p in paths if p in files}
+
     # -- internals -------------------------------------------------------------------------
     async def _write(self, write: Write, work: Callable[[], T]) -> T:
         for _ in range(1 + self.slow.get(write, 0)):
