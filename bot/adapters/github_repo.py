@@ -246,6 +246,9 @@ class GitHubRepository:
     async def read_tree(self, commit_sha: str) -> list[str]:
         return await self._off_loop(lambda: self._read_tree(commit_sha))
 
+    async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
+        return await self._off_loop(lambda: self._file_at(branch, path))
+
     async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         return await self._off_loop(lambda: self._read_files(commit_sha, paths))
 
@@ -257,6 +260,17 @@ class GitHubRepository:
             # Over GitHub's limit (100,000 entries): what came back is still most of the blog.
             log.warning("the tree of %s is truncated; learning from part of it", self.full_name)
         return sorted(entry.path for entry in tree.tree if entry.type == "blob")
+
+    def _file_at(self, branch: str, path: str) -> tuple[str, str] | None:
+        try:
+            content = self._repo.get_contents(path, ref=branch)
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if isinstance(content, list):
+            return None
+        return content.decoded_content.decode("utf-8", "replace"), content.sha
 
     def _read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         """The text of each of `paths` at `commit_sha`; a missing or binary one is left out."""

@@ -83,6 +83,10 @@ class BlogRepository(Protocol):
         """Close the pull request and delete its branch; either already done is fine."""
         ...
 
+    async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
+        """The text and blob sha of the file at `path` on `branch`; None when there is none."""
+        ...
+
     async def read_tree(self, commit_sha: str) -> list[str]:
         """Every file path of the repository at `commit_sha` (one recursive tree read)."""
         ...

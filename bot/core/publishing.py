@@ -19,11 +19,12 @@ drive the same steps, each with its own checkpoint.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.core.blog import BlogProfile, Overrides, render_for_blog
+from bot.core.blog import BlogProfile, Overrides, add_to_listing, render_for_blog
 from bot.core.blog_source import BlogKnowledge
 from bot.core.conversation import PostThread, Turn
 from bot.core.drafts import Draft, word_count
@@ -151,6 +152,7 @@ class Publisher:
             elif isinstance(state, FileClaimed):
                 state = await self._ensure_file(state, post, draft, profile)
             else:
+                await self._ensure_listing(state, post, draft, profile)
                 state = await self._ensure_pull(state, draft)
             await checkpoint(state)
         return self._new_thread(state, draft, request)
@@ -227,6 +229,32 @@ class Publisher:
         if path is None:
             raise PublishError(f"Could not find a free file name for {post.path}.")
         return FileClaimed(claim.date, claim.branch, path)
+
+    async def _ensure_listing(
+        self, state: FileCommitted, post: PostFile, draft: Draft, profile: BlogProfile
+    ) -> None:
+        """A blog with no generator lists its posts by hand (its README): add this one, once.
+        A listing that already links the post's path is this job's own earlier commit."""
+        if not profile.listing:
+            return
+        found = await self.repository.file_at(state.branch, profile.listing)
+        if found is None:
+            return
+        text, sha = found
+        planned = replace(post, path=state.path)
+        updated = add_to_listing(
+            profile, planned, draft.title, text, now=datetime.fromisoformat(state.date)
+        )
+        link = posixpath.relpath(state.path, posixpath.dirname(profile.listing) or ".")
+        if updated == text or f"]({link})" in text:
+            return
+        await self.repository.update_file(
+            branch=state.branch,
+            path=profile.listing,
+            content=updated,
+            file_sha=sha,
+            message=f"List post: {shorten(draft.title, 60, one_line=True, trim=' ')}",
+        )
 
     async def _ensure_pull(self, state: FileCommitted, draft: Draft) -> PullOpened:
         body = pull_request_body(draft, state.path, word_count(draft.body), self._model_name)

@@ -62,6 +62,7 @@ class Writer:
         point of no return (from there on GitHub is being written to).
         """
         conversation = await self.conversations.load(record.chat_id)
+        first_post = not conversation.posts  # the chat's first: say how the blog was read
         if record.kind is None:
             await self._choose_post(record, conversation)  # redone on resume: nothing to save
         target = conversation.posts.get(record.target) if record.target is not None else None
@@ -69,7 +70,6 @@ class Writer:
             # The post was forgotten meanwhile (expired or discarded): start afresh.
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
-        first_post = not conversation.posts
         draft = await self._draft(record, target, checkpoint)
         before_publish()
         with record.timed("github_ms"):
@@ -122,13 +122,20 @@ class Writer:
     def _with_layout_note(self, outcome: Outcome) -> Outcome:
         """Nothing told how this blog lays out its posts: say which layout was assumed."""
         profile = self.posts.knowledge.profile
-        if not profile.assumed:
+        if profile.assumed:
+            assumed = (
+                f"I could not tell how this blog lays out its posts, so I used "
+                f"{profile.posts_dir}/{profile.filename} with YAML front matter. A .blogbot.yml "
+                "in the repository can pin another layout (see the README)."
+            )
+        elif profile.generator == "unknown":
+            assumed = (
+                f"I found no site generator, so the post follows the existing posts: "
+                f"{profile.posts_dir}/{profile.filename}. A .blogbot.yml in the repository can "
+                "pin another layout (see the README)."
+            )
+        else:
             return outcome
-        assumed = (
-            f"I could not tell how this blog lays out its posts, so I used "
-            f"{profile.posts_dir}/{profile.filename} with YAML front matter. A .blogbot.yml "
-            "in the repository can pin another layout (see the README)."
-        )
         note = f"{outcome.note} {assumed}" if outcome.note else assumed
         return replace(outcome, note=note)
 

@@ -180,6 +180,11 @@ class FakeBlogRepository:
         await self._write("close_pull", close)
         await self._write("delete_branch", delete)
 
+    async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
+        await asyncio.sleep(0)
+        text = self.commits[self.branches[branch]].files.get(path)
+        return None if text is None else (text, _sha("blob", text))
+
     async def read_tree(self, commit_sha: str) -> list[str]:
         await asyncio.sleep(0)
         return sorted(self.commits[commit_sha].files)

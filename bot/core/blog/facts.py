@@ -12,6 +12,7 @@ __all__ = ["ITEMS", "Facts", "merge_fields"]
 # Items merged one by one; "fields" and "notes" are merged separately.
 ITEMS = (
     "generator",
+    "date_line",
     "cms",
     "posts_dir",
     "filename",
@@ -56,6 +57,7 @@ class Facts:
     max_categories: int | None = None
     collection_tags: tuple[str, ...] | None = None
     excerpt: str | None = None  # "" says: no marker
+    date_line: str | None = None
     mdx: str | None = None
     images_dir: str | None = None
     images_beside_post: bool | None = None

@@ -143,6 +143,8 @@ class BlogProfile:
     max_categories: int = 1
     collection_tags: tuple[str, ...] = ()  # Eleventy: tags that put a post in the collection
     excerpt: str | None = None  # the "read more" marker the posts use
+    # No front matter: the date as a line under the title, e.g. "*{day} %B %Y*" ({day}: no pad).
+    date_line: str | None = None
     mdx: str | None = None  # Docusaurus MDX: "format-md" or "escape" bare < and {
     images_dir: str | None = None
     images_beside_post: bool = False

@@ -61,7 +61,7 @@ def render_for_blog(
         value = _value(profile, spec, draft, style, moment, slug, author)
         if value is not _SKIP:
             _put(meta, spec.key, value)
-    body = _body(profile, draft, meta)
+    body = _body(profile, draft, meta, moment)
     return PostFile(path=path, content=dump_post(profile.front_matter, meta, body), slug=slug)
 
 
@@ -199,7 +199,12 @@ def _put(meta: dict[str, object], key: str, value: object) -> None:
     target[last] = value
 
 
-def _body(profile: BlogProfile, draft: Draft, meta: dict[str, object]) -> str:
+def _body(
+    profile: BlogProfile,
+    draft: Draft,
+    meta: dict[str, object],
+    moment: dt.datetime | None = None,
+) -> str:
     body = trim_blank_lines(draft.body)
     escaped = _escape_mdx(body)
     if escaped != body and profile.extension == ".mdx":
@@ -211,6 +216,9 @@ def _body(profile: BlogProfile, draft: Draft, meta: dict[str, object]) -> str:
             meta["format"] = "md"  # Docusaurus compiles .md as MDX unless told: CommonMark
     if profile.excerpt and profile.excerpt not in body:
         body = _with_excerpt(body, profile.excerpt)
+    if profile.date_line and profile.title_in == "heading" and moment is not None:
+        line = moment.strftime(profile.date_line.replace("{day}", str(moment.day)))
+        body = f"{line}\n\n{body}"
     if profile.title_in == "heading":
         body = f"# {single_line(draft.title)}\n\n{body}".rstrip()
     return body

@@ -7,6 +7,7 @@ defaults but not an explicit configuration.
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
 from collections import Counter
@@ -62,6 +63,8 @@ def learn_from_posts(generator: str, posts: Sequence[tuple[str, str]], tree: Set
     _date_style(parsed, flat, facts)
     _vocabulary(generator, flat, facts)
     _authors(flat, facts)
+    if not formats:
+        facts.date_line = _date_line(parsed[0][1].body)
     marker = next((m[0] for _, post in parsed if (m := _EXCERPT.search(post.body))), "")
     facts.excerpt = marker
     _images(parsed, tree, facts)
@@ -76,6 +79,29 @@ def _flatten(meta: dict[str, Any]) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+_DATE_LINE = re.compile(r"^(?P<mark>[*_]{0,2})(?P<date>[^*_]{6,40}?)(?P=mark)\s*$")
+_DATE_LINE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d")
+
+
+def _date_line(body: str) -> str | None:
+    """A post without front matter may carry its date as the line under its `# ` title
+    (`*27 February 2025*`): the template to write new posts' dates the same way."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].startswith("# "):
+        return None
+    match = _DATE_LINE.match(lines[1])
+    if match is None:
+        return None
+    for fmt in _DATE_LINE_FORMATS:
+        try:
+            dt.datetime.strptime(match["date"], fmt)
+        except ValueError:
+            continue
+        unpadded = "%d" in fmt and not re.search(r"(?<!\d)0\d(?!\d)", match["date"])
+        return f"{match['mark']}{fmt.replace('%d', '{day}') if unpadded else fmt}{match['mark']}"
+    return None
 
 
 def _first_line(body: str) -> str:
