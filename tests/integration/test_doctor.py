@@ -308,3 +308,32 @@ def test_config_error_names_the_variable_not_its_value(check: CheckRunner) -> No
     assert "secret-ish" not in outcome.text
     assert outcome.out == ""
     assert check.telegram.requests == []
+
+
+def test_check_prints_what_it_learned_of_the_blog(check: CheckRunner, tmp_path: Path) -> None:
+    blog = {
+        "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "Field notes"\n',
+        "content/posts/first-light.md": (
+            '+++\ntitle = "First light"\ndate = 2025-02-27T09:00:00+01:00\n'
+            'tags = ["astronomy"]\n+++\n\nThe dome opened at dusk.\n'
+        ),
+        "content/posts/second-night.md": (
+            '+++\ntitle = "Second night"\ndate = 2025-03-02T21:00:00+01:00\n'
+            'tags = ["astronomy"]\n+++\n\nClouds, then clear skies.\n'
+        ),
+    }
+    with FakeGitHub(files=blog) as hugo:
+        outcome, _ = check(github=hugo)
+        assert not hugo.write_requests()
+
+    assert outcome.code == 0, outcome.text
+    profile = outcome.out.split("Blog profile of acme/blog:", 1)[1]
+    assert "Generator: Hugo" in profile
+    assert "Posts: content/posts/{slug}.md" in profile
+    assert "Front matter: toml" in profile
+
+
+def test_check_says_when_it_could_not_tell_the_blog(check: CheckRunner) -> None:
+    outcome, _ = check()
+
+    assert "nothing recognised: the default layout; pin another in .blogbot.yml" in outcome.out
