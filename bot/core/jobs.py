@@ -37,6 +37,8 @@ class JobRecord:
     message_id: int  # the writer's (first) message: the job's identity
     text: str
     reply_to: int | None = None
+    # The writer's Telegram user name (else id): .blogbot.yml `authors:` maps it to an author.
+    writer: str | None = None
     status_message_id: int | None = None
     state: JobState = "accepted"
     created_at: float = field(default_factory=time.time)

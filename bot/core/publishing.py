@@ -120,6 +120,7 @@ class Publisher:
         *,
         profile: BlogProfile | None = None,
         suffix: int | None = None,
+        author: str | None = None,
     ) -> PostFile:
         """The post file in the blog's conventions (the last learned, unless given)."""
         return render_for_blog(
@@ -127,6 +128,7 @@ class Publisher:
             draft,
             now=when or self._clock(),
             suffix=suffix if suffix and suffix > 1 else None,
+            author=author,
         )
 
     # -- a new post ------------------------------------------------------------------------
@@ -136,32 +138,39 @@ class Publisher:
         request: str,
         progress: NewPostProgress | None = None,
         checkpoint: Checkpoint = no_checkpoint,
+        *,
+        author: str | None = None,
     ) -> PostThread:
-        """Branch, file, pull request, resuming after `progress`; `checkpoint` gets each state."""
+        """Branch, file, pull request, resuming after `progress`; `checkpoint` gets each state.
+        `author`: the writer, mapped to one of the blog's authors (never a new one)."""
         state: NewPostProgress
         if progress is None:
-            state = await self._first_claim(draft)
+            state = await self._first_claim(draft, author)
             await checkpoint(state)
         else:
             state = progress
         profile = await self._profile_for(state)
-        post = self.render(draft, datetime.fromisoformat(state.date), profile=profile)
+        post = self.render(
+            draft, datetime.fromisoformat(state.date), profile=profile, author=author
+        )
         while not isinstance(state, PullOpened):
             if isinstance(state, BranchClaimed):
                 state = await self._ensure_branch(state, post)
             elif isinstance(state, FileClaimed):
-                state = await self._ensure_file(state, post, draft, profile)
+                state = await self._ensure_file(state, post, draft, profile, author)
             else:
                 await self._ensure_listing(state, post, draft, profile)
                 state = await self._ensure_pull(state, draft)
             await checkpoint(state)
         return self._new_thread(state, draft, request)
 
-    async def _first_claim(self, draft: Draft) -> BranchClaimed:
+    async def _first_claim(self, draft: Draft, author: str | None) -> BranchClaimed:
         date = self._clock().isoformat(timespec="seconds")  # the post's date from now on
         _, base_sha = await self.repository.base_head()
         learned = await self.knowledge.at(base_sha)  # learns only when the base moved
-        post = self.render(draft, datetime.fromisoformat(date), profile=learned.profile)
+        post = self.render(
+            draft, datetime.fromisoformat(date), profile=learned.profile, author=author
+        )
         return self._claim_branch(date, self._branch_names(post), base_sha, after=None)
 
     async def _profile_for(self, state: NewPostProgress) -> BlogProfile:
@@ -204,12 +213,17 @@ class Publisher:
         return claim.base_sha is None or head == claim.base_sha
 
     async def _ensure_file(
-        self, claim: FileClaimed, post: PostFile, draft: Draft, profile: BlogProfile
+        self,
+        claim: FileClaimed,
+        post: PostFile,
+        draft: Draft,
+        profile: BlogProfile,
+        author: str | None,
     ) -> FileCommitted | FileClaimed:
         """Commit the post at the claimed path or recognise it there; else claim the next path."""
         when = datetime.fromisoformat(claim.date)
         candidates = [
-            self.render(draft, when, profile=profile, suffix=n)
+            self.render(draft, when, profile=profile, suffix=n, author=author)
             for n in range(1, MAX_NAME_ATTEMPTS + 1)
         ]
         # A `-n` name changes the slug inside the file too (bundle folder, `slug` key).
@@ -289,6 +303,8 @@ class Publisher:
         request: str,
         progress: RevisionCommitted | None = None,
         checkpoint: Checkpoint = no_checkpoint,
+        *,
+        author: str | None = None,
     ) -> PostThread:
         """One new commit on the post's branch (the file keeps its path and its date), then the
         pull request's title follows the post's; resuming after `progress`."""
@@ -296,7 +312,7 @@ class Publisher:
             # The current conventions, at the post's own path and date: a revision never moves it.
             profile = (await self.knowledge.latest()).profile
             content = self.render(
-                draft, datetime.fromisoformat(thread.date), profile=profile
+                draft, datetime.fromisoformat(thread.date), profile=profile, author=author
             ).content
             commit = await self.repository.update_file(
                 branch=thread.branch,

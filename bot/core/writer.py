@@ -113,10 +113,12 @@ class Writer:
         progress = record.progress
         if target is None:
             done = None if isinstance(progress, RevisionCommitted) else progress
-            thread = await self.posts.new_post(draft, record.text, done, save)
+            thread = await self.posts.new_post(draft, record.text, done, save, author=record.writer)
             return Outcome("created", thread, note=record.note)
         committed = progress if isinstance(progress, RevisionCommitted) else None
-        thread = await self.posts.revision(target, draft, record.text, committed, save)
+        thread = await self.posts.revision(
+            target, draft, record.text, committed, save, author=record.writer
+        )
         return Outcome("revised", thread, previous=target)
 
     def _with_layout_note(self, outcome: Outcome) -> Outcome:

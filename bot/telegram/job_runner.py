@@ -67,8 +67,13 @@ class JobRunner:
                 job.record.text = job.text
                 await self.job_store.save(job.record)
             return
+        user = message.from_user
         record = JobRecord(
-            chat_id=chat_id, message_id=piece.message_id, text=piece.text, reply_to=piece.reply_to
+            chat_id=chat_id,
+            message_id=piece.message_id,
+            text=piece.text,
+            reply_to=piece.reply_to,
+            writer=(user.username or str(user.id)) if user else None,
         )
         job.record = record
         try:

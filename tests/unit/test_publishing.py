@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import frontmatter
 import pytest
 
 from bot.core.conversation import PostThread
@@ -302,3 +305,37 @@ async def test_a_file_changed_by_someone_else_is_not_overwritten() -> None:
     with pytest.raises(PublishError, match="409"):
         await publisher(repo).revision(thread, REVISED, "shorter")
     assert repo.files(BRANCH)[PATH] == "edited on GitHub"
+
+
+def sample_blog(kind: str) -> dict[str, str]:
+    blog = Path(__file__).resolve().parents[1] / "blogs" / kind
+    return {
+        str(p.relative_to(blog)): p.read_text()
+        for p in blog.rglob("*")
+        if p.is_file() and p.suffix in {".md", ".yml", ".js", ".json"}
+    }
+
+
+async def test_the_writer_is_mapped_to_the_blogs_author_by_blogbot_yml() -> None:
+    files = sample_blog("docusaurus")
+    files[".blogbot.yml"] = 'authors:\n  "@nadia_tg": nadia\n'
+    repo = FakeBlogRepository()
+    repo.push(repo.base, files, "A Docusaurus blog")
+    learning = Publisher(
+        repository=repo,
+        layout=PostLayout(None, None, "blogbot/"),
+        clock=lambda: NOW,
+        model_name="@cf/test/model",
+    )
+
+    mapped = await learning.new_post(DRAFT, "notes", author="nadia_tg")
+    unmapped = await learning.new_post(
+        replace(DRAFT, title="Another post"), "notes", author="someone_else"
+    )
+
+    def authors(thread: PostThread) -> object:
+        return frontmatter.loads(repo.files(thread.branch)[thread.path])["authors"]
+
+    assert mapped.path.startswith("blog/")
+    assert authors(mapped) == ["nadia"]
+    assert authors(unmapped) == ["marco"]  # the newest posts' most frequent: never a new one
