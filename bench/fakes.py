@@ -87,6 +87,11 @@ class Span:
     # the answer being written to the socket.
     received: float = 0.0
     written: float = 0.0
+    ref: str = ""  # GitHub: the `ref` query of a read (a branch name or a commit sha)
+    # Workers AI run calls: the request and the answer as they went over the wire, kept as they
+    # are (parsed afterwards by `bench.metrics`, so that the fake's answer is not delayed).
+    request_body: bytes = b""
+    response_body: bytes = b""
 
 
 class _Timing:
@@ -193,14 +198,22 @@ class BenchTelegram(_Timing, FakeTelegram):
 
 
 class BenchGitHub(_Timing, FakeGitHub):
+    """GitHub whose main branch holds `files` (by default the fake's bare repository)."""
+
     service = "github"
 
-    def __init__(self) -> None:
-        super().__init__(validate=False)
+    def __init__(self, files: dict[str, str] | None = None) -> None:
+        super().__init__(validate=False, files=files)
         self._init_timing()
 
     def endpoint_of(self, request: RecordedRequest) -> str:
         return github_endpoint(request.method, request.path)
+
+    def describe(
+        self, request: RecordedRequest, endpoint: str, response: Response
+    ) -> dict[str, Any]:
+        ref = request.query.get("ref")
+        return {"ref": ref[0]} if ref else {}
 
 
 class BenchWorkersAI(_Timing, FakeWorkersAI):
@@ -223,10 +236,17 @@ class BenchWorkersAI(_Timing, FakeWorkersAI):
         base = super().injected_for(endpoint, request)
         return base + self.run_latency if endpoint == "POST /ai/run/{model}" else base
 
+    def describe(
+        self, request: RecordedRequest, endpoint: str, response: Response
+    ) -> dict[str, Any]:
+        if endpoint != "POST /ai/run/{model}":
+            return {}
+        return {"request_body": request.body, "response_body": response.body}
+
 
 _TOPIC = re.compile(r"bench topic (\d+)", re.IGNORECASE)
 # The benchmark's own post text, so that its numbers do not move when the fakes' default post does.
-_PARAGRAPHS = (
+BENCH_PARAGRAPHS = (
     "Every team that ships software eventually runs into the same question: what changed, and "
     "why does it matter to the people who use it? This post walks through the background, the "
     "decision we made, and the results we measured, so that readers who were not in the room "
@@ -255,8 +275,8 @@ def bench_post(body: dict[str, Any]) -> str:
     asked = " ".join(request.split()[-30:])
     paragraphs = [
         f"This post covers benchmark topic {topic}. The latest request was: {asked}",
-        *_PARAGRAPHS,
-        *_PARAGRAPHS[1:3],
+        *BENCH_PARAGRAPHS,
+        *BENCH_PARAGRAPHS[1:3],
     ]
     return "\n".join(
         [
@@ -269,6 +289,6 @@ def bench_post(body: dict[str, Any]) -> str:
             *[p for paragraph in paragraphs for p in (paragraph, "")],
             "## What we would do again",
             "",
-            _PARAGRAPHS[3],
+            BENCH_PARAGRAPHS[3],
         ]
     )

@@ -10,18 +10,24 @@ The calls on the path are every GitHub and Workers AI call and every Telegram ca
 chat that started between sending and the final answer. The union counts two calls that overlap
 in time once, so only the latency the path really waited for serially is subtracted; with the
 calls serial it equals model latency + per-call latency x (GitHub calls + Telegram calls).
+
+Model input of one message (6.): the input tokens are the fake Workers AI's `usage.prompt_tokens`
+(its tokenizer: words x 4/3), the characters those of every message's content the model reads.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.fakes import Span
-from bench.runner import Message, Observations
+from bench.fakes import BENCH_PARAGRAPHS, Span
+from bench.runner import STYLE_BLOG, Message, Observations
+from tests.fakes.workers_ai import count_tokens, prompt_text
 
 MB = 1024  # kB per MB (MiB, as the kernel's "kB" are KiB)
 
@@ -58,6 +64,12 @@ METRIC_IDS = (
     "rss_idle_mb",
     "rss_after_jobs_mb",
     "startup_s",
+    "model_input_new_post_before_tokens",
+    "model_input_new_post_after_tokens",
+    "style_excerpt_added_tokens",
+    "model_input_revision_tokens",
+    "blog_learning_first_message_calls",
+    "blog_learning_later_calls",
 )
 
 
@@ -256,7 +268,16 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
     """Every metric, in METRIC_IDS order, and the details behind them by section."""
     metrics: list[Metric] = []
     details: dict[str, Any] = {}
-    for section in (own_overhead, github_economy, telegram_economy, concurrency, memory, startup):
+    sections = (
+        own_overhead,
+        github_economy,
+        telegram_economy,
+        concurrency,
+        memory,
+        startup,
+        model_input,
+    )
+    for section in sections:
         found, detail = section(obs)
         metrics += found
         details.update(detail)
@@ -535,3 +556,248 @@ def startup(obs: Observations) -> Section:
     )
     detail = {"samples_s": samples, "injected_s": [u.injected for u in obs.startups]}
     return [metric], {"startup": detail}
+
+
+# -- 6. Model input ----------------------------------------------------------------------------
+
+MODEL_RUN = "POST /ai/run/{model}"
+# Learning the blog (bot/core/blog_source.py): one recursive tree read and file reads, both at
+# the base head's commit sha. Every other read of the bot names a branch.
+TREE_READ = "GET /git/trees/{sha}"
+FILE_READ = "GET /contents/{path}"
+_COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
+# prompts/style.md: the excerpt of recent posts sits between these tags.
+_EXCERPT = re.compile(r"<recent-posts>\n?(.*?)\n?</recent-posts>", re.DOTALL)
+_EXCERPT_POST = re.compile(r"^\[([^\]\n]+)\]$", re.MULTILINE)
+STYLE_ADDED_LIMIT = 600  # tokens the style excerpt may add to a new post's input
+
+
+def _style_cap() -> int:
+    """The excerpt's length cap (bot/core/blog/style.py)."""
+    try:
+        from bot.core.blog.style import MAX_STYLE_CHARS
+    except Exception:  # the bot package cannot be imported here
+        return 1500
+    return MAX_STYLE_CHARS
+
+
+STYLE_CAP_CHARS = _style_cap()
+
+
+def tokens_at_cap(wrapper_tokens: int) -> int:
+    """What an excerpt at its cap would add: STYLE_CAP_CHARS of the benchmark's own prose,
+    counted the same way, plus the prompt around it (prompts/style.md)."""
+    prose = "\n\n".join(BENCH_PARAGRAPHS * 2)[:STYLE_CAP_CHARS]
+    return count_tokens(prose) + wrapper_tokens
+
+
+@dataclass
+class ModelInput:
+    """What one message sent the model."""
+
+    tokens: int  # the fake's usage.prompt_tokens (counted from the request when it has none)
+    chars: int  # every message's content: the text the model reads
+    body_chars: int  # the whole JSON request body
+    style_chars: int  # the style excerpt (inside <recent-posts>), 0 without one
+    style_tokens: int  # the excerpt alone, counted the same way
+    style_posts: list[str]  # the posts the excerpt quotes
+
+
+def _prompt_tokens(response_body: bytes) -> int | None:
+    try:
+        payload = json.loads(response_body)
+    except ValueError:
+        return None
+    result = payload.get("result", payload) if isinstance(payload, dict) else None
+    usage = result.get("usage") if isinstance(result, dict) else None
+    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) else None
+
+
+def model_input_of(span: Span) -> ModelInput:
+    body_text = span.request_body.decode("utf-8", "replace")
+    try:
+        body = json.loads(body_text)
+    except ValueError:
+        body = {}
+    text = prompt_text(body) if isinstance(body, dict) else ""
+    tokens = _prompt_tokens(span.response_body)
+    match = _EXCERPT.search(text)
+    excerpt = match.group(1) if match else ""
+    return ModelInput(
+        tokens=tokens if tokens is not None else count_tokens(text),
+        chars=len(text),
+        body_chars=len(body_text),
+        style_chars=len(excerpt),
+        style_tokens=count_tokens(excerpt) if excerpt else 0,
+        style_posts=_EXCERPT_POST.findall(excerpt),
+    )
+
+
+def message_input(spans: Sequence[Span], message: Message) -> ModelInput | None:
+    """The message's model call (the last answered one, should the bot have retried)."""
+    calls = [
+        s
+        for s in window(spans, message)
+        if s.service == "workers_ai" and s.endpoint == MODEL_RUN and s.request_body
+    ]
+    answered = [s for s in calls if s.status == 200] or calls
+    return model_input_of(answered[-1]) if answered else None
+
+
+def learning_reads(spans: Sequence[Span], message: Message) -> Counter[str]:
+    """GitHub requests of the message that read the blog to learn it (tree and files)."""
+    return Counter(
+        s.endpoint
+        for s in window(spans, message)
+        if s.service == "github"
+        and (s.endpoint == TREE_READ or (s.endpoint == FILE_READ and _COMMIT_SHA.fullmatch(s.ref)))
+    )
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def repository_inputs(spans: Sequence[Span], messages: Sequence[Message]) -> dict[str, Any]:
+    """Model input by kind and the blog-learning GitHub reads of each message, in order."""
+    inputs = [(m, message_input(spans, m)) for m in messages]
+    by_kind: dict[str, Any] = {}
+    for kind in ("new", "revision"):
+        found = [i for m, i in inputs if m.kind == kind and i is not None]
+        by_kind[kind] = {
+            "messages": len(found),
+            "input_tokens": [i.tokens for i in found],
+            "input_chars": [i.chars for i in found],
+            "body_chars": [i.body_chars for i in found],
+            "style_chars": [i.style_chars for i in found],
+            "style_tokens": [i.style_tokens for i in found],
+            "style_posts": sorted({p for i in found for p in i.style_posts}),
+        }
+    reads = [learning_reads(spans, m) for m in messages]
+    calls = [github_counts(spans, m) for m in messages]
+    later_new = [c for m, c in zip(messages[1:], calls[1:], strict=True) if m.kind == "new"]
+    return {
+        "messages": len(messages),
+        "new": by_kind["new"],
+        "revision": by_kind["revision"],
+        "learning_reads": [sum(r.values()) for r in reads],  # per message, in order
+        "learning_first_message": dict(reads[0]) if reads else {},
+        "first_message_github_calls": dict(calls[0]) if calls else {},
+        # What the first message (a new post) cost beyond a later new post.
+        "first_message_extra_calls": dict(calls[0] - _typical(later_new)) if later_new else {},
+    }
+
+
+def model_input(obs: Observations) -> Section:
+    """6. What the model reads per message, without (the bare default repository, phase 1) and
+    with a style excerpt (a blog with posts, phase 6); GitHub reads spent learning the blog."""
+    before = repository_inputs(obs.spans, obs.sequential)
+    after = repository_inputs(obs.spans, obs.style)
+    # Phase 6 sends the same requests as the first sequential messages (same topics, in order).
+    pairs = list(zip(after["new"]["input_tokens"], before["new"]["input_tokens"], strict=False))
+    char_pairs = list(zip(after["new"]["input_chars"], before["new"]["input_chars"], strict=False))
+    added = [a - b for a, b in pairs]
+    added_chars = [a - b for a, b in char_pairs]
+    excerpt_tokens = max(after["new"]["style_tokens"], default=0)
+    at_cap = tokens_at_cap(max(added, default=0) - excerpt_tokens) if added else None
+    detail: dict[str, Any] = {
+        "before": {"repository": "default", "files": obs.repositories.get("default", []), **before},
+        "after": {
+            "repository": f"tests/blogs/{STYLE_BLOG}",
+            "files": obs.repositories.get(STYLE_BLOG, []),
+            **after,
+        },
+        "style_added_tokens": added,  # per new post: after - before, same request
+        "style_added_chars": added_chars,
+        "style_added_limit_tokens": STYLE_ADDED_LIMIT,
+        # An estimate for a blog whose posts fill the excerpt (STYLE_CAP_CHARS characters).
+        "style_added_tokens_at_cap": at_cap,
+        "style_cap_chars": STYLE_CAP_CHARS,
+    }
+    group = "6. Model input"
+    b_new, a_new = before["new"], after["new"]
+    b_rev, a_rev = before["revision"], after["revision"]
+    excerpt_posts = len(a_new["style_posts"])
+    later = [*before["learning_reads"][1:], *after["learning_reads"][1:]]
+    first_after = Counter(after["learning_first_message"])
+    first_before = Counter(before["learning_first_message"])
+    extra = Counter(after["first_message_extra_calls"]) - first_after
+
+    def chars(part: dict[str, Any]) -> str:
+        return (
+            f"request {_median(part['input_chars']):,.0f} chars of messages "
+            f"({_median(part['body_chars']):,.0f} chars of JSON)"
+        )
+
+    metrics = [
+        Metric(
+            "model_input_new_post_before_tokens",
+            group,
+            f"Input tokens per new post, default repository, no posts (n={b_new['messages']})",
+            _median(b_new["input_tokens"]),
+            "tokens",
+            "—",
+            None,
+            f"{chars(b_new)}; no style excerpt",
+        ),
+        Metric(
+            "model_input_new_post_after_tokens",
+            group,
+            f"Input tokens per new post, tests/blogs/{STYLE_BLOG} (n={a_new['messages']})",
+            _median(a_new["input_tokens"]),
+            "tokens",
+            "—",
+            None,
+            f"{chars(a_new)}; style excerpt {max(a_new['style_chars'], default=0):,} chars, "
+            f"{max(a_new['style_tokens'], default=0)} tokens, from {excerpt_posts} posts",
+        ),
+        Metric(
+            "style_excerpt_added_tokens",
+            group,
+            "Style excerpt adds, per new post (max)",
+            max(added, default=float("nan")),
+            "tokens",
+            f"≤ {STYLE_ADDED_LIMIT}",
+            STYLE_ADDED_LIMIT,
+            f"after − before, same request: +{max(added_chars, default=0):,} chars, the "
+            f"excerpt and prompts/style.md around it; an excerpt at its {STYLE_CAP_CHARS:,}-char "
+            f"cap would add ~{at_cap} tokens",
+        ),
+        Metric(
+            "model_input_revision_tokens",
+            group,
+            f"Input tokens per revision, default repository (n={b_rev['messages']})",
+            _median(b_rev["input_tokens"]),
+            "tokens",
+            "—",
+            None,
+            f"{chars(b_rev)}; tests/blogs/{STYLE_BLOG}: {_median(a_rev['input_tokens']):.0f} "
+            f"tokens, {_median(a_rev['input_chars']):,.0f} chars; a revision sends the post and "
+            "the conversation, no excerpt",
+        ),
+        Metric(
+            "blog_learning_first_message_calls",
+            group,
+            f"GitHub reads learning the blog, first message, tests/blogs/{STYLE_BLOG}",
+            sum(first_after.values()),
+            "calls",
+            "—",
+            None,
+            f"{_breakdown(first_after) or 'none'} ({len(detail['after']['files'])} files in the "
+            f"tree); default repository: {sum(first_before.values())} "
+            f"({_breakdown(first_before) or 'none'})"
+            + (f"; beyond a later new post it also makes {_breakdown(extra)}" if extra else ""),
+        ),
+        Metric(
+            "blog_learning_later_calls",
+            group,
+            "GitHub reads learning the blog, later messages (max)",
+            max(later, default=0),
+            "calls",
+            "0",
+            0,
+            f"over {len(later)} later messages to both repositories, base head unchanged",
+        ),
+    ]
+    return metrics, {"model_input": detail}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import statistics
 import sys
 from importlib import metadata
 from typing import Any
@@ -62,7 +63,7 @@ def settings_summary(obs: Observations) -> dict[str, Any]:
 
 
 def _value(metric: Metric) -> str:
-    if metric.unit in ("calls", "edits"):
+    if metric.unit in ("calls", "edits", "tokens"):
         text = f"{metric.value:g}" if metric.value == int(metric.value) else f"{metric.value:.2f}"
         return f"{text} {metric.unit}"
     if metric.unit == "×":
@@ -110,6 +111,59 @@ def steps_table(details: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cell(values: list[float]) -> str:
+    """One value, or the median of several and their range."""
+    if not values:
+        return "—"
+    text = f"{statistics.median(values):,.0f}"
+    if min(values) != max(values):
+        text += f" ({min(values):,.0f}–{max(values):,.0f})"
+    return text
+
+
+def _reads(calls: dict[str, int]) -> str:
+    if not calls:
+        return "0"
+    return (
+        f"{sum(calls.values())} (" + ", ".join(f"{c} ×{n}" for c, n in sorted(calls.items())) + ")"
+    )
+
+
+def model_input_table(details: dict[str, Any]) -> str:
+    """6. By repository and message kind: the model's input, and the blog-learning reads."""
+    detail = details.get("model_input")
+    if not detail:
+        return ""
+    lines = [
+        "| Repository | Message | n | Input tokens | Request chars (messages / JSON) "
+        "| Style excerpt chars / tokens | GitHub reads learning the blog |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for side in ("before", "after"):
+        part = detail[side]
+        name = "default (no posts)" if side == "before" else part["repository"]
+        later = max(part["learning_reads"][1:], default=0)
+        learning = {
+            "new": f"first message {_reads(part['learning_first_message'])}; later ones {later}",
+            "revision": "—",
+        }
+        for kind, label in (("new", "new post"), ("revision", "revision")):
+            row = part[kind]
+            if not row["messages"]:
+                continue
+            style = (
+                f"{_cell(row['style_chars'])} / {_cell(row['style_tokens'])}"
+                if any(row["style_chars"])
+                else "none"
+            )
+            lines.append(
+                f"| {name} | {label} | {row['messages']} | {_cell(row['input_tokens'])} "
+                f"| {_cell(row['input_chars'])} / {_cell(row['body_chars'])} | {style} "
+                f"| {learning[kind]} |"
+            )
+    return "\n".join(lines)
+
+
 def markdown(
     metrics: list[Metric], details: dict[str, Any], obs: Observations, info: dict[str, Any]
 ) -> str:
@@ -138,11 +192,19 @@ def markdown(
         )
     if obs.fake_errors:
         tail += f" The fakes recorded {len(obs.fake_errors)} contract problems (see the JSON)."
+    inputs = model_input_table(details)
     return (
         f"{head}\n\n{table(metrics)}\n\n{tail}\n\n"
         "Where the own overhead goes (from the answer the bot got, or the update, to its next "
         "request):\n\n"
         f"{steps_table(details)}\n"
+        + (
+            "\nModel input per message (tokens: the fake Workers AI's usage.prompt_tokens, "
+            "words × 4/3; median, range in brackets):\n\n"
+            f"{inputs}\n"
+            if inputs
+            else ""
+        )
     )
 
 

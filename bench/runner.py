@@ -2,7 +2,10 @@
 
 One bot process serves phases 1-4 in order (start-up, idle memory, sequential messages,
 concurrency, more jobs, memory again); extra processes are then started only to sample start-up
-time. Nothing here judges results: `bench.metrics` turns the observations into numbers.
+time. Last, one more process writes to a second fake GitHub that holds a sample blog with posts
+(phase 6, the model's input with the blog's style excerpt; the sequential messages of phase 1
+went to the bare default repository). Nothing here judges results: `bench.metrics` turns the
+observations into numbers.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from pathlib import Path
 from bench.fakes import BenchGitHub, BenchTelegram, BenchWorkersAI, Span
 from tests import redis_server
 from tests.botprocess import bot_environment
+from tests.helpers_blogs import blog_files
 
 # Benchmark users, each in its own private chat (chat id == user id).
 SEQUENTIAL_BASE = 10_000  # phase 1/2: user i sends a new post, then one revision
 SINGLE_USER = 20_000  # phase 3: the one-user baseline
 CONCURRENT_BASE = 30_000  # phase 3: N users at once; their revisions fill up phase 4
+STYLE_BASE = 40_000  # phase 6: as phase 1 (new post, then a revision), to a blog with posts
+STYLE_BLOG = "hugo-toml"  # tests/blogs/<kind>: the blog with posts of phase 6
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Settings:
     gap: float = 0.05  # pause between sequential messages
     github_pacing: bool = False  # keep the bot's GitHub write pacing (80 writes a minute)
     state: str = "sqlite"  # or "redis": a private redis-server (REDIS_URL), as on Heroku
+    style_messages: int = 4  # phase 6: new post, revision, new post, revision
     quick: bool = False
 
     @classmethod
@@ -93,6 +100,10 @@ class Observations:
     pull_requests: int = 0  # opened in the fake GitHub over the whole run
     fake_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Phase 6: the messages to the blog with posts, and the files of each repository's main
+    # branch ("default": the bare repository of phases 1-5; STYLE_BLOG: the sample blog).
+    style: list[Message] = field(default_factory=list)
+    repositories: dict[str, list[str]] = field(default_factory=dict)
 
 
 def new_request(topic: int) -> str:
@@ -211,6 +222,7 @@ class Harness:
         self.telegram = BenchTelegram(pull_url_marker=f"/{self.github.full_name}/pull/")
         self.ai = BenchWorkersAI()
         self.fakes = (self.telegram, self.github, self.ai)
+        self.blog_github: BenchGitHub | None = None  # phase 6: the blog with posts
         self.bot: BotRun | None = None
         self._runs = 0
         self.logs: list[Path] = []
@@ -233,18 +245,22 @@ class Harness:
     def __exit__(self, *exc: object) -> None:
         if self.bot is not None:
             self.bot.stop()
-        for fake in self.fakes:
+        for fake in self.all_fakes():
             fake.stop()
         if self.redis is not None:
             self.redis.stop()
+
+    def all_fakes(self) -> list[BenchTelegram | BenchGitHub | BenchWorkersAI]:
+        return [*self.fakes, *([self.blog_github] if self.blog_github is not None else [])]
 
     def users(self) -> list[int]:
         s = self.settings
         sequential = [SEQUENTIAL_BASE + i for i in range((s.messages + 1) // 2)]
         concurrent = [CONCURRENT_BASE + i for i in range(max(s.users, 1))]
-        return [*sequential, SINGLE_USER, *concurrent]
+        style = [STYLE_BASE + i for i in range((s.style_messages + 1) // 2)]
+        return [*sequential, SINGLE_USER, *concurrent, *style]
 
-    def environment(self, workdir: Path) -> dict[str, str]:
+    def environment(self, workdir: Path, github: BenchGitHub | None = None) -> dict[str, str]:
         extra = {"REDIS_URL": self.redis.url} if self.redis is not None else {}
         if not self.settings.github_pacing:
             # ~200 GitHub writes in half a minute: GitHub's real limit (80 a minute) would stop
@@ -253,19 +269,20 @@ class Harness:
         return bot_environment(
             self.telegram,
             self.ai,
-            self.github,
+            github or self.github,
             workdir,
             ALLOWED_USER_IDS=",".join(str(u) for u in self.users()),
             LOG_LEVEL="INFO",
             **extra,
         )
 
-    def start_bot(self) -> tuple[BotRun, StartUp]:
+    def start_bot(self, github: BenchGitHub | None = None) -> tuple[BotRun, StartUp]:
+        """A new bot process, writing to `github` (the default repository unless given)."""
         self._runs += 1
         workdir = self.workdir / f"run{self._runs}"
         workdir.mkdir(parents=True, exist_ok=True)
         wrap = [arg.replace("{run}", str(self._runs)) for arg in self.wrap or []]
-        bot = BotRun(self.environment(workdir), workdir, wrap)
+        bot = BotRun(self.environment(workdir, github), workdir, wrap)
         self.logs.append(bot.log_path)
         started = bot.start()
 
@@ -333,6 +350,7 @@ class Harness:
         concurrent = self.concurrency_phase(obs)
         self.memory_phase(obs, concurrent)
         self.startup_samples(obs)
+        self.style_phase(obs)
         self.collect(obs)
         obs.seconds = time.monotonic() - began
         return obs
@@ -397,21 +415,45 @@ class Harness:
             obs.startups.append(startup)
             bot.stop()
 
+    def style_phase(self, obs: Observations) -> None:
+        """6. A fresh bot process writes to a blog with posts: the same requests as the first
+        sequential messages (same topics), so only what the bot learned from the blog differs."""
+        count = self.settings.style_messages
+        if count <= 0:
+            return
+        self.progress(
+            f"model input: {count} messages to tests/blogs/{STYLE_BLOG}, a blog with posts"
+        )
+        files = blog_files(STYLE_BLOG)
+        obs.repositories[STYLE_BLOG] = sorted(files)
+        self.blog_github = BenchGitHub(files=files)
+        self.blog_github.start()
+        self.blog_github.api_latency = self.settings.api_latency
+        self.bot, _ = self.start_bot(self.blog_github)
+        obs.style = self.sequential(count, base=STYLE_BASE)
+        self.bot.stop()
+
     def collect(self, obs: Observations) -> None:
         """What the fakes and the bot's logs recorded over the whole run."""
+        fakes = self.all_fakes()
         obs.spans = sorted(
-            (span for fake in self.fakes for span in fake.all_spans()), key=lambda x: x.start
+            (span for fake in fakes for span in fake.all_spans()), key=lambda x: x.start
         )
-        obs.fake_errors = [e for fake in self.fakes for e in fake.errors]
+        obs.fake_errors = [e for fake in fakes for e in fake.errors]
+        obs.repositories = {
+            "default": sorted(self.github.files(self.github.default_branch)),
+            **obs.repositories,
+        }
         obs.pull_requests = len(self.github.pulls())
         obs.pacing_waits = sum(
             path.read_text(errors="replace").count("pacing GitHub writes") for path in self.logs
         )
 
-    def sequential(self, count: int) -> list[Message]:
+    def sequential(self, count: int, base: int = SEQUENTIAL_BASE) -> list[Message]:
+        """User base+i sends a new post about topic i+1, then a revision of it, one at a time."""
         messages: list[Message] = []
         for index in range(count):
-            user = SEQUENTIAL_BASE + index // 2
+            user = base + index // 2
             topic = index // 2 + 1
             kind = "new" if index % 2 == 0 else "revision"
             text = new_request(topic) if kind == "new" else revision_request(topic)

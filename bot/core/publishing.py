@@ -222,13 +222,19 @@ class Publisher:
     ) -> FileCommitted | FileClaimed:
         """Commit the post at the claimed path or recognise it there; else claim the next path."""
         when = datetime.fromisoformat(claim.date)
-        candidates = [
-            self.render(draft, when, profile=profile, suffix=n, author=author)
-            for n in range(1, MAX_NAME_ATTEMPTS + 1)
-        ]
-        # A `-n` name changes the slug inside the file too (bundle folder, `slug` key).
+
+        def candidate(n: int) -> PostFile:
+            # A `-n` name changes the slug inside the file too (bundle folder, `slug` key).
+            return (
+                post
+                if n == 1
+                else self.render(draft, when, profile=profile, suffix=n, author=author)
+            )
+
+        # Rendered one by one, only as far as needed: the claimed path is nearly always the first.
         planned = next(
-            (c for c in candidates if c.path == claim.path), replace(post, path=claim.path)
+            (c for n in range(1, MAX_NAME_ATTEMPTS + 1) if (c := candidate(n)).path == claim.path),
+            replace(post, path=claim.path),
         )
         commit = await self.repository.create_file(
             planned, claim.branch, f"Add post: {draft.title}"
@@ -238,7 +244,7 @@ class Publisher:
         if commit is not None:
             self._claimed.discard(claim.branch)  # it has this job's commit: no longer empty
             return FileCommitted(claim.date, claim.branch, claim.path, commit)
-        paths = [c.path for c in candidates]
+        paths = [candidate(n).path for n in range(1, MAX_NAME_ATTEMPTS + 1)]
         path = _next_name(paths, claim.path)
         if path is None:
             raise PublishError(f"Could not find a free file name for {post.path}.")

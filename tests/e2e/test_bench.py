@@ -2,9 +2,11 @@
 
 It runs the command end to end (fakes, the real bot process, the table, the JSON) and checks what
 holds on any machine: every section is there, every message got its answer with a pull request
-link, each new post opened one pull request, the API calls per message are the known ones and the
-fakes saw no contract problem. Timings and memory are not judged: a quick run on a busy machine
-says nothing about them; the full `python -m bench` run does.
+link, each new post opened one pull request, the API calls per message are the known ones, the
+fakes saw no contract problem, and the model input section compares the same requests without and
+with the blog's style excerpt and counts the GitHub reads spent learning the blog. Timings and
+memory are not judged: a quick run on a busy machine says nothing about them; the full
+`python -m bench` run does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SEQUENTIAL_MESSAGES = 4
 CONCURRENT_USERS = 3
 NEW_POSTS = SEQUENTIAL_MESSAGES // 2 + 1 + CONCURRENT_USERS
+# Then a fresh bot writes to tests/blogs/hugo-toml (3 posts): new post, revision, new post,
+# revision, the same requests as the sequential messages to the bare default repository.
+STYLE_MESSAGES = 4
+STYLE_BLOG_POSTS = 3
+STYLE_MAX_CHARS = 1500  # the excerpt's cap (bot/core/blog/style.py)
+STYLE_ADDED_LIMIT = 600  # tokens the excerpt may add to a new post
+TREE_READ = "GET /git/trees/{sha}"
+FILE_READ = "GET /contents/{path}"
 
 # The known API calls of one message, getUpdates aside. GitHub: a new post reads the base branch,
 # creates the branch, writes the file and opens the pull request; a revision reads the pull
@@ -42,6 +52,8 @@ CORRECTNESS_ROWS = (
     "github_calls_revision",
     "telegram_calls_per_message",
     "telegram_stream_edits_per_second",
+    "style_excerpt_added_tokens",
+    "blog_learning_later_calls",
 )
 VERDICTS = {True: "PASS", False: "**MISS**", None: "info"}
 
@@ -71,6 +83,7 @@ def test_every_section_and_metric_is_reported(quick_run: tuple[dict[str, Any], s
         "concurrency",
         "memory",
         "startup",
+        "model_input",
     ]
     metrics = data["metrics"]
     assert [m["id"] for m in metrics] == list(METRIC_IDS)
@@ -143,3 +156,83 @@ def test_the_table_shows_every_metric_with_its_verdict(
     assert "| Kind | Step | Call | Own time before it, p50 | p95 |" in table
     assert any(r.startswith("| new | 1 | ") for r in rows)
     assert any(r.startswith("| revision | 1 | ") for r in rows)
+    assert "| Repository | Message | n | Input tokens |" in table
+    for repository in ("default (no posts)", "tests/blogs/hugo-toml"):
+        for message in ("new post", "revision"):
+            assert any(r.startswith(f"| {repository} | {message} | 2 | ") for r in rows), message
+
+
+def test_the_style_excerpt_is_all_that_grows_a_new_posts_input(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    data, _ = quick_run
+    detail = data["details"]["model_input"]
+    before, after = detail["before"], detail["after"]
+    assert before["files"] == ["README.md", "content/posts/.gitkeep"]
+    assert after["repository"] == "tests/blogs/hugo-toml"
+    posts = [path for path in after["files"] if path.startswith("content/posts/")]
+    assert len(posts) == STYLE_BLOG_POSTS, after["files"]
+    assert (before["messages"], after["messages"]) == (SEQUENTIAL_MESSAGES, STYLE_MESSAGES)
+    for side in (before, after):
+        for kind in ("new", "revision"):
+            part = side[kind]
+            assert part["messages"] == 2, (kind, part)
+            for tokens, chars, body in zip(
+                part["input_tokens"], part["input_chars"], part["body_chars"], strict=True
+            ):
+                # The fake counts a token as 3/4 of a word: a few characters each.
+                assert 0 < tokens < chars < body, part
+                assert 2 < chars / tokens < 8, part
+        # A revision sends the post itself: more than the notes of a new post, no excerpt.
+        assert min(side["revision"]["input_tokens"]) > max(side["new"]["input_tokens"])
+        assert side["revision"]["style_chars"] == [0, 0]
+    # Before: no posts, no excerpt. After: every new post quotes one or two of the blog's posts.
+    assert before["new"]["style_chars"] == [0, 0]
+    assert before["new"]["style_posts"] == []
+    assert all(0 < chars <= STYLE_MAX_CHARS for chars in after["new"]["style_chars"])
+    assert 1 <= len(after["new"]["style_posts"]) <= 2
+    assert set(after["new"]["style_posts"]) <= set(posts)
+    # The same requests (same topics, in order): the excerpt is what the after side adds.
+    pairs = list(zip(after["new"]["input_tokens"], before["new"]["input_tokens"], strict=True))
+    assert all(a > b for a, b in pairs), pairs
+    assert detail["style_added_tokens"] == [a - b for a, b in pairs]
+    added_tokens = zip(detail["style_added_tokens"], after["new"]["style_tokens"], strict=True)
+    for added, excerpt in added_tokens:
+        assert excerpt < added <= STYLE_ADDED_LIMIT  # the excerpt plus prompts/style.md
+    chars = zip(after["new"]["input_chars"], before["new"]["input_chars"], strict=True)
+    assert all(a > b for a, b in chars)
+    assert all(added > 0 for added in detail["style_added_chars"])
+    assert detail["style_added_tokens_at_cap"] <= STYLE_ADDED_LIMIT
+    values = {m["id"]: m["value"] for m in data["metrics"]}
+    assert (
+        values["model_input_new_post_after_tokens"] > values["model_input_new_post_before_tokens"]
+    )
+    assert values["style_excerpt_added_tokens"] == max(detail["style_added_tokens"])
+    assert values["model_input_revision_tokens"] == before["revision"]["input_tokens"][0]
+
+
+def test_the_blog_is_learned_on_the_first_message_only(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    data, _ = quick_run
+    detail = data["details"]["model_input"]
+    before, after = detail["before"], detail["after"]
+    for side in (before, after):
+        reads = side["learning_reads"]
+        # The first message reads the tree once and some files; later ones read nothing more
+        # (the base head has not moved: no pull request is merged).
+        assert reads[0] > 0 and reads[1:] == [0] * (len(reads) - 1), reads
+        first = side["learning_first_message"]
+        assert set(first) == {TREE_READ, FILE_READ}, first
+        assert first[TREE_READ] == 1
+        assert sum(first.values()) == reads[0]
+        # Learning is what makes the first message dearer than a later new post.
+        extra = side["first_message_extra_calls"]
+        assert all(extra.get(call, 0) >= n for call, n in first.items()), (extra, first)
+    # A blog with posts costs more file reads: its config and the posts it quotes.
+    assert after["learning_first_message"][FILE_READ] >= 1 + len(after["new"]["style_posts"])
+    assert after["learning_first_message"][FILE_READ] <= len(after["files"])
+    assert after["learning_reads"][0] > before["learning_reads"][0]
+    values = {m["id"]: m["value"] for m in data["metrics"]}
+    assert values["blog_learning_first_message_calls"] == after["learning_reads"][0]
+    assert values["blog_learning_later_calls"] == 0
