@@ -93,10 +93,8 @@ def build_post_service(
         repository=repository,
         layout=PostLayout(
             # Set by the operator, they override what is learned from the blog; else learned.
-            posts_dir=settings.posts_dir if "posts_dir" in settings.model_fields_set else None,
-            filename_template=(
-                settings.post_filename if "post_filename" in settings.model_fields_set else None
-            ),
+            posts_dir=settings.posts_dir,
+            filename_template=settings.post_filename,
             branch_prefix=settings.branch_prefix,
         ),
         clock=local_now,

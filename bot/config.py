@@ -26,6 +26,10 @@ _REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 ENV_FILE = ".env"
 
+# What a blog whose layout cannot be learned gets (bot/core/blog's default profile).
+DEFAULT_POSTS_DIR = "content/posts"
+DEFAULT_POST_FILENAME = "{date}-{slug}.md"
+
 # The examples of .env.example and the README: a value still equal to one was never filled in.
 PLACEHOLDERS = {"owner/blog", "owner/name", "owner/repo"}
 
@@ -92,10 +96,13 @@ class Settings(BaseSettings):
         500, ge=1, description="Hourly cap on GitHub writes (GitHub's secondary limit: 500)."
     )
 
-    posts_dir: str = Field("content/posts", description="Folder of the posts in the repo.")
-    post_filename: str = Field(
-        "{date}-{slug}.md",
-        description="File name template: {date} {slug} {year} {month} {day}.",
+    # Unset (or empty): learned from the blog's repository. Set: pinned, whatever is learned.
+    posts_dir: str | None = Field(
+        None, description="Folder of the posts in the repo; unset: learned from the blog."
+    )
+    post_filename: str | None = Field(
+        None,
+        description="File name template: {date} {slug} {year} {month} {day}; unset: learned.",
     )
     branch_prefix: str = Field("blogbot/", description="Prefix of the branches the bot creates.")
 
@@ -177,10 +184,19 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
+    @field_validator("posts_dir", "post_filename", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _post_location(self) -> Settings:
+        if self.posts_dir is None and self.post_filename is None:
+            return self
         try:
-            validate_location(self.posts_dir, self.post_filename)
+            validate_location(
+                self.posts_dir or DEFAULT_POSTS_DIR, self.post_filename or DEFAULT_POST_FILENAME
+            )
         except PostPathError as exc:
             raise ValueError(f"POSTS_DIR/POST_FILENAME: {exc}") from None
         return self

@@ -47,7 +47,10 @@ def check_github(settings: Settings) -> list[CheckResult]:
         if not ok(result) or base is None:
             return results
         step = "GitHub posts folder"
-        ok(_github_posts_dir(repo, settings.posts_dir, base))
+        if settings.posts_dir is None:
+            ok(passed(step, "not pinned: learned from the blog (the profile below)"))
+        else:
+            ok(_github_posts_dir(repo, settings.posts_dir, base))
         return results
     except (GithubException, requests.exceptions.RequestException) as exc:
         results.append(_github_error(step, exc, settings))

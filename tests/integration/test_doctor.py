@@ -221,7 +221,7 @@ def test_missing_base_branch(check: CheckRunner) -> None:
 
 def test_missing_posts_folder_is_only_a_warning(check: CheckRunner) -> None:
     with FakeGitHub(files={"README.md": "# Blog\n"}) as bare:
-        outcome, rows = check(github=bare)
+        outcome, rows = check(github=bare, POSTS_DIR="content/posts")
     assert bare.errors == []
     assert outcome.code == 0, outcome.out
     assert rows["GitHub posts folder"].result == "WARN"

@@ -46,8 +46,8 @@ def test_defaults(env: pytest.MonkeyPatch) -> None:
     assert settings.ai_max_tokens >= 2048
     assert settings.github_api_url == "https://api.github.com"
     assert settings.github_base_branch is None
-    assert settings.posts_dir == "content/posts"
-    assert settings.post_filename == "{date}-{slug}.md"
+    assert settings.posts_dir is None  # learned from the blog unless pinned
+    assert settings.post_filename is None
     assert settings.branch_prefix == "blogbot/"
     assert settings.allowed_user_ids == []
 
