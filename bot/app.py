@@ -7,7 +7,7 @@ import logging
 from contextlib import AsyncExitStack
 from datetime import datetime
 
-from bot.adapters.github_repo import GitHubRepository, WriteBudget
+from bot.adapters.github_repo import GitHubRepository
 from bot.adapters.state import (
     NamespacedStore,
     migrate_legacy_keys,
@@ -15,7 +15,8 @@ from bot.adapters.state import (
     state_namespace,
     state_on_ephemeral_disk,
 )
-from bot.adapters.workers_ai import WorkersAIClient
+from bot.adapters.workers_ai import WorkersAIClient, WorkersAISpeech
+from bot.adapters.write_budget import WriteBudget
 from bot.config import Settings
 from bot.core.conversation import ConversationStore
 from bot.core.drafting import Drafter
@@ -41,6 +42,15 @@ def build_model(settings: Settings) -> WorkersAIClient:
         api_token=settings.cloudflare_api_token.get_secret_value(),
         model=settings.ai_model,
         max_tokens=settings.ai_max_tokens,
+    )
+
+
+def build_speech(settings: Settings) -> WorkersAISpeech:
+    return WorkersAISpeech(
+        api_url=settings.cloudflare_api_url,
+        account_id=settings.cloudflare_account_id,
+        api_token=settings.cloudflare_api_token.get_secret_value(),
+        model=settings.ai_speech_model,
     )
 
 
@@ -115,6 +125,8 @@ async def serve(settings: Settings) -> None:
     async with AsyncExitStack() as clients:
         model = build_model(settings)
         clients.push_async_callback(model.aclose)
+        speech = build_speech(settings)
+        clients.push_async_callback(speech.aclose)
         repository = build_repository(settings)
         clients.push_async_callback(asyncio.to_thread, repository.close)
         await verify_services(settings, repository)
@@ -134,6 +146,12 @@ async def serve(settings: Settings) -> None:
             api_url=settings.telegram_api_url,
         )
         jobs = register(
-            app, writer, settings.allowed_user_ids, job_store=JobStore(state), inbox=inbox
+            app,
+            writer,
+            settings.allowed_user_ids,
+            job_store=JobStore(state),
+            inbox=inbox,
+            speech=speech,
+            speech_language=settings.speech_language,
         )
         await run_bot(app, jobs, inbox)

@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.attachments import AUTO_LANGUAGE, whisper_language
 from bot.core.posts import PostPathError, validate_location
 
 _REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -76,6 +77,15 @@ class Settings(BaseSettings):
     )
     ai_model: str = Field("@cf/google/gemma-4-26b-a4b-it", description="Workers AI model name.")
     ai_max_tokens: int = Field(2048, ge=64, le=131072, description="Longest answer, in tokens.")
+    ai_speech_model: str = Field(
+        "@cf/openai/whisper-large-v3-turbo",
+        description="Workers AI speech-to-text model for voice notes.",
+    )
+    speech_language: str | None = Field(
+        None,
+        description="Language of voice notes (ISO 639-1, e.g. de); unset: each writer's "
+        "Telegram language; auto: detected.",
+    )
 
     github_token: SecretStr = Field(
         description="Fine-grained token: Contents and Pull requests read/write on the repo."
@@ -162,12 +172,25 @@ class Settings(BaseSettings):
             raise ValueError("is empty")
         return SecretStr(stripped)
 
-    @field_validator("cloudflare_account_id", "ai_model")
+    @field_validator("cloudflare_account_id", "ai_model", "ai_speech_model")
     @classmethod
     def _non_empty(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("is empty")
         return value.strip()
+
+    @field_validator("speech_language", mode="before")
+    @classmethod
+    def _speech_language(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        value = value.strip().lower()
+        if value != AUTO_LANGUAGE and whisper_language(value) is None:
+            raise ValueError(
+                "must be a language code the speech model knows (e.g. en, de, fr, es), "
+                "or auto to detect it"
+            )
+        return value
 
     @field_validator("branch_prefix")
     @classmethod

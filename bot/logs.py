@@ -13,8 +13,10 @@ import sys
 import threading
 from collections.abc import Iterable
 from types import TracebackType
+from urllib.parse import quote
 
-_BOT_TOKEN_IN_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+# The file download URL has the token's colon percent-encoded (python-telegram-bot quotes it).
+_BOT_TOKEN_IN_URL = re.compile(r"/bot\d+(?::|%3[Aa])[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token)\s+)[^\s'\",}]+")
 REDACTED = "[REDACTED]"
 
@@ -22,8 +24,11 @@ REDACTED = "[REDACTED]"
 class RedactingFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str], fmt: str | None = None) -> None:
         super().__init__(fmt)
-        # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        # As given and as they appear in a URL; longest first, so a secret that contains
+        # another is replaced whole.
+        wanted = {s for s in secrets if len(s) >= 6}
+        wanted |= {quote(s, safe="") for s in wanted}
+        self._secrets = sorted(wanted, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -1,10 +1,12 @@
 """A writer's conversation with the real bot process, for tests that drive one.
 
-Canned model answers, sending a message and waiting for the bot's answer to it, and reading the
-post a pull request holds from the fake GitHub.
+Canned model answers, sending a message (typed, a voice note or a file) and waiting for the
+bot's answer to it, and reading the post a pull request holds from the fake GitHub.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import frontmatter
 
@@ -48,3 +50,48 @@ def post_file(github: FakeGitHub, number: int) -> frontmatter.Post:
     changed = [p for p in github.files(pull["head"]) if p not in github.files("main")]
     assert len(changed) == 1, changed
     return frontmatter.loads(github.file(pull["head"], changed[0]) or "")
+
+
+def _sender(language_code: str | None) -> dict[str, Any]:
+    """The writer as the message's `from`, with the language of their Telegram app."""
+    writer: dict[str, Any] = {"id": WRITER_ID, "is_bot": False, "first_name": "Writer"}
+    if language_code:
+        writer["language_code"] = language_code
+    return {"from": writer}
+
+
+def send_voice(
+    telegram: FakeTelegram,
+    audio: bytes,
+    *,
+    duration: int = 5,
+    language_code: str | None = None,
+    **message_fields: Any,
+) -> dict[str, Any]:
+    """The writer records a voice note (OGG/Opus, as Telegram stores them); returns the Message."""
+    stored = telegram.add_file(audio, file_name="voice.oga", mime_type="audio/ogg", folder="voice")
+    voice = {
+        "file_id": stored["file_id"],
+        "file_unique_id": stored["file_unique_id"],
+        "duration": duration,
+        "mime_type": "audio/ogg",
+        "file_size": stored["file_size"],
+    }
+    fields = {"voice": voice, **_sender(language_code), **message_fields}
+    return telegram.send_message_update(WRITER_ID, fields)
+
+
+def send_document(
+    telegram: FakeTelegram,
+    content: bytes,
+    file_name: str,
+    *,
+    mime_type: str | None = None,
+    **message_fields: Any,
+) -> dict[str, Any]:
+    """The writer sends a file (a caption may go in `message_fields`); returns the Message."""
+    stored = telegram.add_file(content, file_name=file_name, mime_type=mime_type)
+    document = {k: stored[k] for k in ("file_id", "file_unique_id", "file_name", "mime_type")}
+    document["file_size"] = stored["file_size"]
+    fields = {"document": document, **_sender(None), **message_fields}
+    return telegram.send_message_update(WRITER_ID, fields)

@@ -3,7 +3,8 @@
 PyGithub is synchronous, so every coroutine here runs its requests in a worker thread; the core
 never sees a thread. A new post costs four requests (base head, branch, file, pull request);
 the default branch is read once per process. A revision is one request, plus one when the
-title changes.
+title changes. Several files in one commit (a post and its images) go through the Git data API
+(bot/adapters/github_git.py).
 
 GitHub may do a write and lose its answer (a 5xx or a timeout after the work). PyGithub retries
 such answers (see github_retry), and the retry meets the first try's work: "Reference already
@@ -18,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -30,8 +29,10 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
+from bot.adapters.github_git import GitData
+from bot.adapters.write_budget import WriteBudget
 from bot.core.errors import PublishError
-from bot.core.ports import FileCommit, PullRef, PullState
+from bot.core.ports import FileCommit, FilesCommit, PullRef, PullState
 from bot.core.posts import PostFile
 
 log = logging.getLogger(__name__)
@@ -70,45 +71,6 @@ def explain(exc: GithubException, repo: str) -> PublishError:
     else:
         text = f"GitHub answered {status}: {_message_of(exc) or 'unexpected error'}."
     return PublishError(text, status=status)
-
-
-class WriteBudget:
-    """GitHub's secondary limits for content-creating requests: 80 a minute, 500 an hour.
-
-    A sliding window rather than PyGithub's fixed one-second spacing: a burst (ten writers at
-    once is thirty writes) goes straight through, and only a sustained rate is slowed down.
-    """
-
-    def __init__(
-        self,
-        limits: tuple[tuple[int, float], ...] = ((80, 60.0), (500, 3600.0)),
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._limits = limits
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._recent: deque[float] = deque()
-
-    def spend(self) -> None:
-        """Block until one more write fits in every window, then count it."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                longest = max(window for _, window in self._limits)
-                while self._recent and self._recent[0] <= now - longest:
-                    self._recent.popleft()
-                wait = 0.0
-                for count, window in self._limits:
-                    in_window = [t for t in self._recent if t > now - window]
-                    if len(in_window) >= count:
-                        wait = max(wait, in_window[-count] + window - now)
-                if wait <= 0:
-                    self._recent.append(now)
-                    return
-            log.info("pacing GitHub writes: waiting %.1f s to stay under the secondary limit", wait)
-            self._sleep(wait)
 
 
 def github_retry(total: int = 3, backoff_factor: float = 0.5, **options: Any) -> GithubRetry:
@@ -163,6 +125,7 @@ class GitHubRepository:
             lazy=True,  # no request until one is needed: the repo object costs nothing
         )
         self._repo: Repository = self._github.get_repo(repo)
+        self._git = GitData(self._repo, self._writes.spend)
 
     def close(self) -> None:
         self._github.close()
@@ -251,6 +214,16 @@ class GitHubRepository:
 
     async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         return await self._off_loop(lambda: self._read_files(commit_sha, paths))
+
+    async def commit_files(
+        self, *, branch: str, parent_sha: str, files: Mapping[str, bytes], message: str
+    ) -> FilesCommit:
+        files = dict(files)  # the caller's mapping is not read from another thread
+        return await self._off_loop(
+            lambda: self._git.commit_files(
+                branch=branch, parent_sha=parent_sha, files=files, message=message
+            )
+        )
 
     # -- the requests (blocking) -----------------------------------------------------------
     def _read_tree(self, commit_sha: str) -> list[str]:

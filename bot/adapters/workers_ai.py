@@ -4,15 +4,21 @@
 `{"success", "result", "errors", "messages"}`. Older models put the text in `result.response`;
 Gemma 4 and newer models answer with an OpenAI `chat.completion` in `result`. Failures carry
 Cloudflare's integer error code, which decides whether a retry can help.
+
+Speech to text (`@cf/openai/whisper-large-v3-turbo`) takes `{"audio": "<base64>"}` with an
+optional `language` and answers `{"text", "transcription_info": {"language", ...}, ...}`. The
+model decodes the file itself (faster-whisper, through FFmpeg), so Telegram's OGG/Opus voice
+notes, MP3/M4A audio and MP4 video notes are sent as they are, with no conversion.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import (
@@ -25,6 +31,7 @@ from tenacity import (
 
 from bot.core.errors import (
     AccountNotFound,
+    AudioRejected,
     AuthenticationFailed,
     CapacityExceeded,
     DailyQuotaExceeded,
@@ -33,13 +40,16 @@ from bot.core.errors import (
     ModelNotAvailable,
     RequestRejected,
     ServiceUnavailable,
+    SpeechModelNotAvailable,
 )
-from bot.core.ports import ChatMessage
+from bot.core.ports import ChatMessage, Transcript
 
 log = logging.getLogger(__name__)
 
 # Models that answer in the OpenAI shape and think before answering unless told not to.
 _THINKING_MODEL_MARKERS = ("gemma-4",)
+
+T = TypeVar("T")
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -91,8 +101,12 @@ def first_error(payload: Any) -> tuple[int | None, str]:
     return None, "unknown error"
 
 
-class WorkersAIClient:
-    """Runs a text-generation model; retries what is worth retrying, with backoff."""
+class _ModelRunner:
+    """One Workers AI model: runs it and retries what is worth retrying, with backoff."""
+
+    # The failures whose sentence depends on what the model is for (text or speech).
+    _not_available: type[ModelError] = ModelNotAvailable
+    _rejected: type[ModelError] = RequestRejected
 
     def __init__(
         self,
@@ -101,7 +115,6 @@ class WorkersAIClient:
         account_id: str,
         api_token: str,
         model: str,
-        max_tokens: int,
         timeout: float = 120.0,
         max_attempts: int = 4,
         backoff_initial: float = 1.0,
@@ -111,7 +124,6 @@ class WorkersAIClient:
     ) -> None:
         self.model = model
         self._url = f"{api_url.rstrip('/')}/accounts/{account_id}/ai/run/{model}"
-        self._max_tokens = max_tokens
         self._max_attempts = max_attempts
         self._backoff = wait_exponential_jitter(
             multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial
@@ -124,28 +136,14 @@ class WorkersAIClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    @property
-    def thinks_by_default(self) -> bool:
-        return any(marker in self.model for marker in _THINKING_MODEL_MARKERS)
-
-    def request_body(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
-        body: dict[str, Any] = {"messages": [dict(m) for m in messages]}
-        if self.thinks_by_default:
-            # Thinking spends the token budget before the answer starts: empty posts otherwise.
-            body["max_completion_tokens"] = self._max_tokens
-            body["chat_template_kwargs"] = {"enable_thinking": False}
-        else:
-            body["max_tokens"] = self._max_tokens
-        return body
-
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ModelError) and exc.retry_after is not None:
             return min(exc.retry_after, self._backoff_max)
         return float(self._backoff(state))
 
-    async def complete(self, messages: Sequence[ChatMessage]) -> str:
-        """The model's answer text. Raises a ModelError subclass on failure."""
+    async def _run(self, body: dict[str, Any], extract: Callable[[Any], T]) -> T:
+        """`extract(result)` of the model's answer to `body`. Raises a ModelError subclass."""
         retrying = AsyncRetrying(
             sleep=self._sleep,
             stop=stop_after_attempt(self._max_attempts),
@@ -157,7 +155,7 @@ class WorkersAIClient:
 
         async for attempt in retrying:
             with attempt:
-                return await self._run_once(messages)
+                return extract(await self._run_once(body))
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     @staticmethod
@@ -165,11 +163,20 @@ class WorkersAIClient:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("Workers AI attempt %d failed (%s); retrying", state.attempt_number, exc)
 
-    async def _run_once(self, messages: Sequence[ChatMessage]) -> str:
+    def _error(
+        self, status: int, code: int | None, message: str, retry_after: float | None
+    ) -> ModelError:
+        error = _error_for(status, code, message, retry_after)
+        own = {ModelNotAvailable: self._not_available, RequestRejected: self._rejected}
+        kind = own.get(type(error))
+        if kind is None:
+            return error
+        return kind(message, status=status, code=code, retry_after=retry_after)
+
+    async def _run_once(self, body: dict[str, Any]) -> Any:
+        """The `result` of one successful run."""
         try:
-            response = await self._http.post(
-                self._url, json=self.request_body(messages), headers=self._headers
-            )
+            response = await self._http.post(self._url, json=body, headers=self._headers)
         except httpx.TimeoutException as exc:
             raise ServiceUnavailable(
                 f"Workers AI did not answer in time ({type(exc).__name__})"
@@ -186,15 +193,40 @@ class WorkersAIClient:
             kind = response.headers.get("content-type", "unknown").split(";")[0]
             message = f"Workers AI answered with a non-JSON {kind} body"
             if response.status_code >= 400:
-                raise _error_for(response.status_code, None, message, _retry_after(response))
+                raise self._error(response.status_code, None, message, _retry_after(response))
             raise ServiceUnavailable(message, status=response.status_code)
 
         if response.status_code >= 400 or payload.get("success") is False:
             code, message = first_error(payload)
             status = response.status_code if response.status_code >= 400 else 500
-            raise _error_for(status, code, message, _retry_after(response))
+            raise self._error(status, code, message, _retry_after(response))
+        return payload.get("result")
 
-        return self._extract_text(payload.get("result"))
+
+class WorkersAIClient(_ModelRunner):
+    """Runs a text-generation model."""
+
+    def __init__(self, *, max_tokens: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._max_tokens = max_tokens
+
+    @property
+    def thinks_by_default(self) -> bool:
+        return any(marker in self.model for marker in _THINKING_MODEL_MARKERS)
+
+    def request_body(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [dict(m) for m in messages]}
+        if self.thinks_by_default:
+            # Thinking spends the token budget before the answer starts: empty posts otherwise.
+            body["max_completion_tokens"] = self._max_tokens
+            body["chat_template_kwargs"] = {"enable_thinking": False}
+        else:
+            body["max_tokens"] = self._max_tokens
+        return body
+
+    async def complete(self, messages: Sequence[ChatMessage]) -> str:
+        """The model's answer text. Raises a ModelError subclass on failure."""
+        return await self._run(self.request_body(messages), self._extract_text)
 
     def _extract_text(self, result: Any) -> str:
         if not isinstance(result, dict):
@@ -226,3 +258,39 @@ class WorkersAIClient:
         if not text.strip():
             raise IncompleteAnswer("the model answered with empty text")
         return text
+
+
+class WorkersAISpeech(_ModelRunner):
+    """Runs a speech-to-text model (Whisper): the file's bytes in, the words out."""
+
+    _not_available = SpeechModelNotAvailable
+    _rejected = AudioRejected
+
+    @staticmethod
+    def request_body(audio: bytes, language: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"audio": base64.b64encode(audio).decode("ascii")}
+        if language:
+            # Left out, the model detects the language; the schema's default "en" is not used.
+            body["language"] = language
+        return body
+
+    async def transcribe(self, audio: bytes, *, language: str | None = None) -> Transcript:
+        """What was said; empty text for silence. Raises a ModelError subclass on failure."""
+        return await self._run(self.request_body(audio, language), _transcript)
+
+
+def _transcript(result: Any) -> Transcript:
+    if not isinstance(result, dict):
+        raise ServiceUnavailable("Workers AI answered without a result")
+    text = result.get("text")
+    if not isinstance(text, str):
+        raise ServiceUnavailable("Workers AI answered in an unknown shape (no text)")
+    info = result.get("transcription_info")
+    info = info if isinstance(info, dict) else {}
+    language = info.get("language")
+    duration = info.get("duration")
+    return Transcript(
+        text=text,
+        language=language if isinstance(language, str) else None,
+        duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+    )

@@ -128,7 +128,35 @@ class PublishError(ExpectedError):
         self.status = status
 
 
-class NotesTooLong(ExpectedError):
+class SpeechModelNotAvailable(ModelNotAvailable):
+    """The speech-to-text model is unknown, or the account may not use it."""
+
+    explanation = (
+        "The configured speech model is not available. The maintainer needs to check "
+        "AI_SPEECH_MODEL."
+    )
+
+
+class AudioRejected(RequestRejected):
+    """400/413 from the speech model: the recording is too long or in a form it cannot read."""
+
+    explanation = (
+        "Workers AI could not transcribe this recording (it may be too long, or in a format it "
+        "cannot read). Send a shorter clip, or type your notes."
+    )
+
+
+class FileUnavailable(ExpectedError):
+    """Telegram did not hand over the file (a network failure, or the file is gone)."""
+
+    explanation = "I couldn't fetch your file from Telegram. Please try again in a minute."
+
+
+class InputRefused(ExpectedError):
+    """What the writer sent cannot be used as it is; sending it again would not help."""
+
+
+class NotesTooLong(InputRefused):
     """The writer's notes are longer than the bot accepts; refused before anything is spent."""
 
     def __init__(self, length: int, limit: int) -> None:
@@ -139,6 +167,67 @@ class NotesTooLong(ExpectedError):
         super().__init__(self.explanation)
         self.length = length
         self.limit = limit
+
+
+class FileTooBig(InputRefused):
+    """Over Telegram's 20 MB download limit for bots: the file cannot even be fetched."""
+
+    def __init__(self, what: str, size: int | None, limit: int) -> None:
+        # Telegram's "20 MB" is 20 MiB; sizes are shown in the same unit.
+        size_text = f" is {size / 2**20:.1f} MB" if size else " is too big"
+        self.explanation = (
+            f"This {what}{size_text}, and Telegram lets bots download files only up to "
+            f"{limit // 2**20} MB. Send a shorter clip (or split it in parts), or type your "
+            "notes."
+        )
+        super().__init__(self.explanation)
+
+
+class FileTooLong(InputRefused):
+    """A text file over the size the bot reads; refused before it is downloaded."""
+
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        self.explanation = (
+            f"{name} is {size / 1000:,.0f} kB; I read text files up to {limit // 1000} kB. "
+            "Send a shorter file, or paste the part that matters."
+        )
+        super().__init__(self.explanation)
+
+
+class NotText(InputRefused):
+    """A .md/.txt file whose bytes are not UTF-8 text."""
+
+    def __init__(self, name: str) -> None:
+        self.explanation = (
+            f"I couldn't read {name}: it is not UTF-8 text. Save it as UTF-8 (or paste its "
+            "text) and send it again."
+        )
+        super().__init__(self.explanation)
+
+
+class UnsupportedFile(InputRefused):
+    """A document of a kind the bot does not read; the sentence lists what it accepts."""
+
+    def __init__(self, name: str, accepted: str) -> None:
+        self.explanation = f"I can't read {name}. {accepted}"
+        super().__init__(self.explanation)
+
+
+class EmptyFile(InputRefused):
+    """A text file with nothing a post could be written about."""
+
+    def __init__(self, name: str) -> None:
+        self.explanation = f"{name} has no text I could write about. Send me your notes."
+        super().__init__(self.explanation)
+
+
+class NothingHeard(InputRefused):
+    """The recording was transcribed to no words at all (silence, noise, music)."""
+
+    explanation = (
+        "I couldn't hear any words in that recording. Try again closer to the microphone, or "
+        "type your notes."
+    )
 
 
 class StateStoreError(Exception):

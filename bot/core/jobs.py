@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from bot.core.attachments import Attachment
 from bot.core.drafts import Draft
 from bot.core.ports import StateStore
 from bot.core.progress import Progress, legacy_progress, progress_from_json, progress_to_json
@@ -40,6 +41,12 @@ class JobRecord:
     # The writer's Telegram user name (else id): .blogbot.yml `authors:` maps it to an author.
     writer: str | None = None
     status_message_id: int | None = None
+    # Notes sent as a file (a voice note, a .md document): `text` holds the caption until the
+    # file is read; then `heard` keeps what was read and `text` the notes made of it, so a
+    # resumed or retried job never fetches or transcribes the file again.
+    attachment: Attachment | None = None
+    heard: str | None = None
+    heard_message_id: int | None = None  # the message that shows the writer what was heard
     state: JobState = "accepted"
     created_at: float = field(default_factory=time.time)
     # Decided once, before the model is asked: a new post, or a revision of PR `target`.
@@ -70,6 +77,11 @@ class JobRecord:
         return job_key(self.chat_id, self.message_id)
 
     @property
+    def unread(self) -> bool:
+        """Its notes are in a file that has not been read yet."""
+        return self.attachment is not None and self.heard is None
+
+    @property
     def finished(self) -> bool:
         return self.state in ("answered", "failed")
 
@@ -95,6 +107,7 @@ class JobRecord:
     def to_json(self) -> str:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["progress"] = progress_to_json(self.progress) if self.progress else None
+        data["attachment"] = self.attachment.to_json() if self.attachment else None
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -103,7 +116,10 @@ class JobRecord:
         data = json.loads(text)
         legacy = {name: data.pop(name) for name in LEGACY_FIELDS if name in data}
         saved = data.pop("progress", None)
+        attachment = data.pop("attachment", None)
         record = cls(**data)
+        if attachment is not None:
+            record.attachment = Attachment.from_json(attachment)
         if saved is not None:
             record.progress = progress_from_json(saved)
         elif legacy:

@@ -3,7 +3,7 @@ them. Adapters (bot/adapters) implement them; tests fake them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypedDict
 
@@ -35,6 +35,33 @@ class TextModel(Protocol):
     model: str
 
     async def complete(self, messages: Sequence[ChatMessage]) -> str: ...
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a speech-to-text model heard: the words (possibly none) and the language."""
+
+    text: str
+    language: str | None = None
+    duration_seconds: float | None = None
+
+
+class SpeechToText(Protocol):
+    model: str
+
+    async def transcribe(self, audio: bytes, *, language: str | None = None) -> Transcript:
+        """The words in `audio` (the file's bytes as they are: OGG/Opus, MP3, MP4...).
+        `language` is an ISO 639-1 hint; None lets the model detect it."""
+        ...
+
+
+class FileSource(Protocol):
+    """Where the files writers send are fetched from (Telegram)."""
+
+    async def download(self, file_id: str, *, what: str) -> bytes:
+        """The file's bytes. Raises FileTooBig over the source's download limit (`what` names
+        the file in that sentence) and FileUnavailable when it cannot be fetched."""
+        ...
 
 
 class BlogRepository(Protocol):
@@ -94,6 +121,25 @@ class BlogRepository(Protocol):
     async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         """The text of each of `paths` at `commit_sha`; missing or binary files left out."""
         ...
+
+    async def commit_files(
+        self, *, branch: str, parent_sha: str, files: Mapping[str, bytes], message: str
+    ) -> FilesCommit:
+        """One commit on `branch`, child of `parent_sha`, writing `files` (path -> bytes, all
+        in one commit: a post and its images) over the parent's tree; the branch moves from
+        `parent_sha` to it (a fast-forward, never forced). When the branch already points at
+        a commit of `parent_sha` with exactly these files (an earlier attempt whose answer was
+        lost), that commit. PublishError when the branch has moved anywhere else."""
+        ...
+
+
+@dataclass(frozen=True)
+class FilesCommit:
+    """A commit made by BlogRepository.commit_files."""
+
+    sha: str
+    url: str  # its page on GitHub
+    blobs: Mapping[str, str]  # path -> blob sha of each file written (git's hash of its bytes)
 
 
 class StateStore(Protocol):

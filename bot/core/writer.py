@@ -78,7 +78,9 @@ class Writer:
             outcome = self._with_layout_note(outcome)
 
         conversation = await self.conversations.load(record.chat_id)
-        ids = [record.status_message_id] if record.status_message_id is not None else []
+        # A reply to the answer, or to the quote of a voice note's words, revises this post.
+        shown = (record.status_message_id, record.heard_message_id)
+        ids = [message_id for message_id in shown if message_id is not None]
         conversation.remember(outcome.thread, message_ids=ids)
         await self.conversations.save(conversation)
         return outcome

@@ -3,7 +3,8 @@
 `register` is the map (buttons in `_route_buttons`, right below it): read it top to bottom to
 see which handler answers what. Within a group the first matching handler wins, so strangers are
 refused before anything else. `messages.notes` lives in bot/telegram/messages.py,
-`commands.status` in commands.py, `buttons.preview` in buttons.py.
+`files.received` (voice notes, documents) in files.py, `commands.status` in commands.py,
+`buttons.preview` in buttons.py.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.attachments import AttachmentReader
 from bot.core.jobs import Inbox, JobStore
+from bot.core.ports import SpeechToText
 from bot.core.writer import Writer
 from bot.telegram.buttons import Buttons, PressedByStranger, not_yours, out_of_date
 from bot.telegram.commands import Commands
+from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
 from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
 from bot.telegram.messages import Messages
@@ -69,12 +73,22 @@ def register(
     job_store: JobStore,
     inbox: Inbox,
     join_window: float = 2.0,
+    speech: SpeechToText | None = None,
+    speech_language: str | None = None,
 ) -> JobRunner:
-    """Add every handler to `app`; returns the job runner, for start-up and shutdown."""
+    """Add every handler to `app`; returns the job runner, for start-up and shutdown.
+    `speech` hears voice notes; `speech_language` is SPEECH_LANGUAGE."""
+    reader = AttachmentReader(TelegramFiles(app.bot), speech) if speech is not None else None
     runner = JobRunner(
-        app.bot, writer, job_store, create_task=app.create_task, join_window=join_window
+        app.bot,
+        writer,
+        job_store,
+        create_task=app.create_task,
+        join_window=join_window,
+        reader=reader,
     )
     messages = Messages(runner, job_store)
+    files = Files(runner, job_store, messages, speech_language=speech_language)
     commands = Commands(writer, runner, job_store)
     buttons = Buttons(writer, runner, job_store)
     writers = filters.User(user_id=list(allowed_user_ids))
@@ -83,14 +97,11 @@ def register(
     # Deny first: a stranger's message never reaches a handler that spends money.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~writers, messages.deny))
 
-    app.add_handler(CommandHandler(["start", "help"], commands.help, filters=from_writers))
-    app.add_handler(CommandHandler("new", commands.new_post, filters=from_writers))
-    app.add_handler(CommandHandler("status", commands.status, filters=from_writers))
-    app.add_handler(CommandHandler("preview", commands.preview, filters=from_writers))
-    app.add_handler(CommandHandler("retry", commands.retry, filters=from_writers))
-    app.add_handler(CommandHandler("discard", commands.discard, filters=from_writers))
-    app.add_handler(CommandHandler("cancel", commands.cancel, filters=from_writers))
+    _route_commands(app, commands, from_writers)
 
+    # Before captions: a file's caption goes with the file's own words.
+    sent_files = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.Document.ALL
+    app.add_handler(MessageHandler(from_writers & sent_files, files.received))
     notes = from_writers & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
     app.add_handler(MessageHandler(notes, messages.notes))
     app.add_handler(MessageHandler(from_writers, messages.not_text))
@@ -105,6 +116,22 @@ def register(
     app.add_handler(TypeHandler(Update, handled), group=1)
     app.add_error_handler(log_error)
     return runner
+
+
+def _route_commands(
+    app: BotApplication, commands: Commands, from_writers: filters.BaseFilter
+) -> None:
+    """The commands of the menu (bot/telegram/commands.py COMMANDS), writers only."""
+    for names, callback in (
+        (["start", "help"], commands.help),
+        (["new"], commands.new_post),
+        (["status"], commands.status),
+        (["preview"], commands.preview),
+        (["retry"], commands.retry),
+        (["discard"], commands.discard),
+        (["cancel"], commands.cancel),
+    ):
+        app.add_handler(CommandHandler(names, callback, filters=from_writers))
 
 
 def _route_buttons(

@@ -25,6 +25,7 @@ class Piece:
     text: str
     message_id: int
     reply_to: int | None = None
+    joins: bool = True  # False: a job of its own, never part of a long paste (a file's notes)
 
 
 @dataclass
@@ -72,7 +73,8 @@ class ChatJobs:
 
     def _gather_deadline(self, piece: Piece) -> float:
         now = asyncio.get_running_loop().time()
-        return now + self._join_window if len(piece.text) >= LONG_PIECE_CHARS else now
+        long_piece = piece.joins and len(piece.text) >= LONG_PIECE_CHARS
+        return now + self._join_window if long_piece else now
 
     def add(self, chat_id: int, piece: Piece) -> tuple[Job, bool]:
         """Queue a piece: (its job, True when the job is new, False when the piece joined).
@@ -81,7 +83,7 @@ class ChatJobs:
         """
         queue = self._queues.setdefault(chat_id, [])
         loop_time = asyncio.get_running_loop().time()
-        if queue and queue[-1].gather_until > loop_time:
+        if piece.joins and queue and queue[-1].gather_until > loop_time:
             queue[-1].pieces.append(piece)
             queue[-1].gather_until = self._gather_deadline(piece)
             return queue[-1], False

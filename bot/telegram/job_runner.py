@@ -1,9 +1,11 @@
 """The writer's jobs: accepted from a message, run one at a time per chat, answered in the chat.
 
 A job's life: `accept` stores its record and posts a status message ("Drafting your post…");
-`run` checks the notes, hands them to the Writer (draft, then publish), turns the outcome or the
-failure into an answer, logs one line, saves the record and edits the status message into the
-answer. `retry` and `resume` put a failed or interrupted job back in its chat's queue.
+`run` reads the notes' file when they came as one (a voice note is transcribed and what was
+heard is shown, a .md file is read; either is kept in the record), checks the notes, hands them
+to the Writer (draft, then publish), turns the outcome or the failure into an answer, logs one
+line, saves the record and edits the status message into the answer. `retry` and `resume` put a
+failed or interrupted job back in its chat's queue.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden
 
-from bot.core.errors import NotesTooLong
+from bot.core.attachments import Attachment, AttachmentReader, with_caption
+from bot.core.errors import InputRefused, NotesTooLong
 from bot.core.jobs import JobRecord, JobStore
 from bot.core.writer import Outcome, Writer
 from bot.telegram import keyboards, replies
@@ -48,16 +51,21 @@ class JobRunner:
         *,
         create_task: TaskFactory,
         join_window: float = 2.0,
+        reader: AttachmentReader | None = None,
     ) -> None:
         self.bot = bot
         self.writer = writer
         self.job_store = job_store
+        self.reader = reader
         self._create_task = create_task
         self.queue = ChatJobs(self.run, join_window=join_window, create_task=create_task)
 
     # -- entering the queue ------------------------------------------------------------------
-    async def accept(self, message: Message, piece: Piece) -> None:
-        """Queue the writer's notes: a new job with a status message, or more of a long paste."""
+    async def accept(
+        self, message: Message, piece: Piece, *, attachment: Attachment | None = None
+    ) -> None:
+        """Queue the writer's notes: a new job with a status message, or more of a long paste.
+        With an `attachment` the notes are in that file (and `piece.text` is its caption)."""
         chat_id = message.chat_id
         queued_behind = self.queue.busy(chat_id) or self.queue.waiting(chat_id) > 0
         job, is_new = self.queue.add(chat_id, piece)
@@ -74,6 +82,7 @@ class JobRunner:
             text=piece.text,
             reply_to=piece.reply_to,
             writer=(user.username or str(user.id)) if user else None,
+            attachment=attachment,
         )
         job.record = record
         try:
@@ -81,7 +90,8 @@ class JobRunner:
             # Not awaited: the status message right after it is the reaction that matters.
             self._create_task(_show_typing(message))
             job.queued = queued_behind
-            status = await message.reply_text(replies.QUEUED if queued_behind else replies.WORKING)
+            starting = replies.reading(attachment) if attachment else replies.WORKING
+            status = await message.reply_text(replies.QUEUED if queued_behind else starting)
             record.status_message_id = status.message_id
             record.text = job.text
             await self.job_store.save(record)
@@ -97,7 +107,7 @@ class JobRunner:
         record.error = None
         await self.job_store.save(record)
         if record.status_message_id is not None:
-            await self._edit_status(record, replies.PUBLISHING if record.draft else replies.WORKING)
+            await self._edit_status(record, _starting(record))
         self.queue.resume(record.chat_id, _piece_of(record), record)
 
     async def resume(self) -> int:
@@ -128,19 +138,62 @@ class JobRunner:
             if not job.cancelled:
                 raise  # shutting down: the record says where to resume
             return _cancelled(record)
+        except InputRefused as exc:
+            log.info("job %s refused its input: %s", record.key, exc)
+            return _failed(record, exc)
         except Exception as exc:
             log.exception("job %s failed", record.key)
             return _failed(record, exc)
         return _answered(record, outcome)
 
     async def _write(self, job: Job, record: JobRecord) -> Outcome:
+        attachment = record.attachment
+        if attachment is not None:
+            await self._read(job, record, attachment)
         if len(record.text) > MAX_REQUEST_CHARS:
             raise NotesTooLong(len(record.text), MAX_REQUEST_CHARS)
-        if job.queued and record.status_message_id is not None:
+        if job.queued and attachment is None and record.status_message_id is not None:
             await self._edit_status(record, replies.WORKING)
         return await self.writer.handle(
             record, checkpoint=self.job_store.save, before_publish=job.point_of_no_return
         )
+
+    # -- notes sent as a file --------------------------------------------------------------
+    async def _read(self, job: Job, record: JobRecord, attachment: Attachment) -> None:
+        """The file's words become the job's notes, once: kept in the record at once, so that
+        a resumed or retried job never downloads or transcribes it again."""
+        if record.heard is None:
+            if self.reader is None:
+                raise RuntimeError("a job with a file, but no AttachmentReader was given")
+            if job.queued and record.status_message_id is not None:
+                await self._edit_status(record, replies.reading(attachment))
+            with record.timed("read_ms"):
+                record.heard = await self.reader.read(attachment)
+            record.text = with_caption(record.text, record.heard)
+            await self.job_store.save(record)
+            if not attachment.spoken and record.status_message_id is not None:
+                await self._edit_status(record, replies.WORKING)
+        if attachment.spoken and record.heard_message_id is None:
+            await self._show_heard(record, attachment, record.heard)
+
+    async def _show_heard(self, record: JobRecord, attachment: Attachment, heard: str) -> None:
+        """The status message becomes the quote of what was heard (so it stays in the chat,
+        above the answer), and a new status message goes on to become the answer."""
+        text = replies.heard(attachment, heard)
+        if record.status_message_id is not None and await self._edit_status(record, text):
+            record.heard_message_id = record.status_message_id
+        else:
+            record.heard_message_id = await self._send(record, text)
+        record.status_message_id = await self._send(record, replies.WORKING)
+        await self.job_store.save(record)
+
+    async def _send(self, record: JobRecord, text: str) -> int | None:
+        try:
+            sent = await self.bot.send_message(record.chat_id, text)
+        except (Forbidden, BadRequest) as exc:
+            log.warning("could not send to the chat of job %s: %s", record.key, exc.message)
+            return None
+        return sent.message_id
 
     # -- answering ---------------------------------------------------------------------------
     async def _deliver(self, record: JobRecord, answer: Answer) -> None:
@@ -192,15 +245,16 @@ def _cancelled(record: JobRecord) -> Answer:
 def _failed(record: JobRecord, exc: Exception) -> Answer:
     text = replies.failure(exc, draft_kept=record.draft is not None)
     record.state, record.error = "failed", text
-    # Trying again cannot shorten the notes; anything else may well work the next time.
-    keyboard = None if isinstance(exc, NotesTooLong) else keyboards.retry_keyboard(record)
+    # Trying again cannot change what was sent; anything else may well work the next time.
+    keyboard = None if isinstance(exc, InputRefused) else keyboards.retry_keyboard(record)
     return Answer(text, keyboard)
 
 
 def _log_finished(record: JobRecord) -> None:
     target = record.number or record.target
     log.info(
-        "job %s chat=%s kind=%s outcome=%s pr=%s model_ms=%.0f github_ms=%.0f total_ms=%.0f",
+        "job %s chat=%s kind=%s outcome=%s pr=%s model_ms=%.0f github_ms=%.0f total_ms=%.0f"
+        " read_ms=%.0f",
         record.key,
         record.chat_id,
         record.kind or "-",
@@ -209,7 +263,17 @@ def _log_finished(record: JobRecord) -> None:
         record.timings.get("model_ms", 0.0),
         record.timings.get("github_ms", 0.0),
         record.timings["total_ms"],
+        record.timings.get("read_ms", 0.0),
     )
+
+
+def _starting(record: JobRecord) -> str:
+    """What a job about to run again is doing first."""
+    if record.draft is not None:
+        return replies.PUBLISHING
+    if record.attachment is not None and record.unread:
+        return replies.reading(record.attachment)
+    return replies.WORKING
 
 
 def _piece_of(record: JobRecord) -> Piece:

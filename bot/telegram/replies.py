@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.core.attachments import Attachment
 from bot.core.conversation import PostThread
 from bot.core.errors import SOMETHING_WENT_WRONG, ExpectedError, PublishError
 from bot.core.ports import PullState
@@ -23,6 +24,8 @@ HELP = (
     "Then just keep talking: <i>shorter</i>, <i>add a section on costs</i>, <i>friendlier "
     "title</i>… each message revises the same post and adds a commit to the same pull request. "
     "Reply to one of my earlier results to revise that post instead.\n\n"
+    "Talking is fine too: send a voice note (or an audio file or a round video) and I use "
+    "what I hear as your notes. A .md or .txt file works as well.\n\n"
     "/new starts a new post\n"
     "/status shows the current post\n"
     "/preview shows its file\n"
@@ -50,6 +53,38 @@ PUBLISHING = "📤 Publishing your draft…"
 NOTHING_TO_RETRY = "There is nothing to retry."
 
 NOT_TEXT = "I can only work with text. Send me your notes for the post as a message."
+
+# What was heard is quoted in full up to this many UTF-16 units (Telegram's unit; 4096 a message).
+HEARD_QUOTE_UNITS = 3800
+
+
+def reading(attachment: Attachment) -> str:
+    """The status while the notes' file is fetched and heard or read."""
+    if attachment.spoken:
+        return f"🎧 Listening to your {attachment.what}…"
+    return f"📄 Reading <code>{escape(attachment.name)}</code>…"
+
+
+def heard(attachment: Attachment, text: str) -> str:
+    """What the speech model heard, as an expandable quote (collapsed after a few lines)."""
+    quoted = _fit_utf16(text, HEARD_QUOTE_UNITS)
+    lines = [f"🎙 From your {attachment.what} I heard:"]
+    lines.append(f"<blockquote expandable>{escape(quoted, quote=False)}</blockquote>")
+    if quoted != text:
+        lines.append("<i>(shortened here; all of it goes into the notes)</i>")
+    return "\n".join(lines)
+
+
+def _fit_utf16(text: str, units: int) -> str:
+    """`text`, cut (at a word, with an ellipsis) to at most `units` UTF-16 code units."""
+    if len(text.encode("utf-16-le")) // 2 <= units:
+        return text
+    limit = units
+    while True:
+        cut = shorten(text, limit, words=True)
+        if len(cut.encode("utf-16-le")) // 2 <= units:
+            return cut
+        limit -= max(1, (len(cut.encode("utf-16-le")) // 2 - units))
 
 
 def not_allowed(user_id: int) -> str:

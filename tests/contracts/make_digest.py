@@ -74,10 +74,11 @@ GITHUB_OPERATIONS = (
     "pulls/request-reviewers",
 )
 # tests/fakes/workers_ai.py: models newer than the 2024 subset go to its generic run operation;
-# Gemma 4 and the OpenAI-compatible endpoint are in the supplement.
+# Gemma 4, Whisper large v3 turbo and the OpenAI-compatible endpoint are in the supplement.
 WORKERS_AI_SUBSET_OPERATIONS = ("workers-ai-post-run-model",)
 WORKERS_AI_SUPPLEMENT_OPERATIONS = (
     "workers-ai-post-run-cf-google-gemma-4-26b-a4b-it",
+    "workers-ai-post-run-cf-openai-whisper-large-v3-turbo",
     "workers-ai-openai-chat-completions",
 )
 # Components tests/fakes/contracts.py uses by name (workarounds 2, 3 and 5).

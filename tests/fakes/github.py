@@ -410,6 +410,13 @@ class FakeGitHub(FakeServer):
             flat = self._flatten(self._commits[head].tree)
             return {p: self._blobs[sha].decode("utf-8", "replace") for p, (_, sha) in flat.items()}
 
+    def raw_files(self, branch: str) -> dict[str, bytes]:
+        """Every file on `branch` with its exact bytes (images too)."""
+        with self._lock:
+            head = self._refs[f"refs/heads/{branch}"]
+            flat = self._flatten(self._commits[head].tree)
+            return {p: self._blobs[sha] for p, (_, sha) in flat.items()}
+
     def commits(self, branch: str) -> list[dict[str, Any]]:
         """First-parent history of `branch`, newest first."""
         with self._lock:

@@ -16,7 +16,7 @@ Behaviour modelled on the real server:
 - editMessageText without reply_markup removes the inline keyboard; identical edits fail with
   "message is not modified";
 - documents up to 50 MB, served back by getFile and the file download, as are files users send
-  (`add_file`);
+  (`add_file`); getFile serves bots files up to 20 MB only (larger: 400 "file is too big");
 - getUpdates long polling with offset confirmation, limit, allowed_updates (which persists), a 409
   while a webhook is set and a 409 for a poll superseded by a newer one.
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tests.fakes.base import FakeServer, RecordedRequest, Response
 from tests.fakes.telegram_markup import (
@@ -78,6 +78,7 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile's limit for bots
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -361,14 +362,20 @@ class FakeTelegram(FakeServer):
             return query_id
 
     def add_file(
-        self, content: bytes, *, file_name: str = "file.bin", mime_type: str | None = None
+        self,
+        content: bytes,
+        *,
+        file_name: str = "file.bin",
+        mime_type: str | None = None,
+        folder: str = "documents",
     ) -> dict[str, Any]:
-        """Store a file users can send (getFile and the file download serve it).
+        """Store a file users can send (getFile and the file download serve it). `folder` is
+        the first part of its file_path, as Telegram has it: voice, music, video_notes...
 
         Returns {file_id, file_unique_id, file_size, file_name, mime_type} for message fields.
         """
         with self._changed:
-            stored = self._store_file(content, file_name, mime_type, "documents")
+            stored = self._store_file(content, file_name, mime_type, folder)
             return {
                 "file_id": stored.file_id,
                 "file_unique_id": stored.file_unique_id,
@@ -543,6 +550,8 @@ class FakeTelegram(FakeServer):
             self.errors.append(message)
 
     def _serve_file(self, token: str, file_path: str) -> Response:
+        # Clients percent-encode the token's colon (python-telegram-bot does); Telegram decodes.
+        token, file_path = unquote(token), unquote(file_path)
         if token != self.token:
             return ApiError(401, "Unauthorized").response()
         with self._lock:
@@ -1079,6 +1088,8 @@ class FakeTelegram(FakeServer):
         stored = self._files.get(params["file_id"])
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

@@ -24,6 +24,12 @@ Behaviour follows the NOTES.md kept with the official API descriptions ("Workers
   for Gemma 4, `{"response": ...}` lines for older models, a final usage line, `data: [DONE]`.
 * Also served: the OpenAI-compatible `POST .../ai/v1/chat/completions` (no envelope) and
   `GET .../ai/models/search` (for a config doctor).
+* Speech to text, `@cf/openai/whisper-large-v3-turbo`: `{"audio": "<base64>", "language"?}`
+  (checked against the supplement's schema; audio that is not base64 is a 400/5004) answers
+  `{"text", "word_count", "segments", "vtt", "transcription_info"}`. What it hears: the next
+  `queue_transcript` (or `queue_speech_error`, a FIFO of its own), else the words that
+  `spoken_audio(words)` put in the bytes, else nothing (`""`: silence). The detected language
+  is the request's `language`, else the queued one, else "en".
 
 What the model says: the next queued item (`queue_reply` / `queue_error`, one FIFO), else
 `responder(request_json)` if set, else a deterministic Markdown post with YAML front matter
@@ -33,6 +39,7 @@ and length rules as the default text.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
@@ -52,12 +59,16 @@ from tests.fakes.contracts import validate_workers_ai_request, validate_workers_
 GEMMA_4 = "@cf/google/gemma-4-26b-a4b-it"
 LLAMA_3_3 = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
 MISTRAL_7B = "@cf/mistral/mistral-7b-instruct-v0.1"
+WHISPER = "@cf/openai/whisper-large-v3-turbo"
+SPEECH_TASK = "Automatic Speech Recognition"
+# What `spoken_audio` puts in front of the words it hides in an OGG-looking file.
+_SPOKEN_MARKER = b"\x00FAKE-SPEECH:"
 
 
 @dataclass(frozen=True)
 class ModelInfo:
     name: str
-    shape: Literal["chat.completion", "response"]
+    shape: Literal["chat.completion", "response", "transcription"]
     description: str
     context_window: int
     default_max_tokens: int
@@ -89,6 +100,15 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
         "parameters.",
         context_window=2_824,
         default_max_tokens=256,
+    ),
+    WHISPER: ModelInfo(
+        WHISPER,
+        "transcription",
+        "Whisper is a pre-trained model for automatic speech recognition (ASR) and speech "
+        "translation.",
+        context_window=0,
+        default_max_tokens=0,
+        task=SPEECH_TASK,
     ),
 }
 
@@ -143,6 +163,29 @@ class _QueuedError:
     message: str
     retry_after: int | None
     html: bool
+
+
+@dataclass
+class _QueuedTranscript:
+    text: str
+    language: str | None
+
+
+def spoken_audio(words: str, *, padding: int = 2048) -> bytes:
+    """Bytes that look like a Telegram voice note (an Ogg page header, then noise) in which the
+    fake's Whisper "hears" `words`; without words, silence."""
+    noise = bytes((i * 37 + 11) % 256 for i in range(padding))
+    spoken = _SPOKEN_MARKER + words.encode("utf-8") + b"\x00" if words else b""
+    return b"OggS\x00\x02" + noise + spoken + noise
+
+
+def heard_in(audio: bytes) -> str:
+    """The words `spoken_audio` hid in `audio` ("" when none)."""
+    start = audio.find(_SPOKEN_MARKER)
+    if start < 0:
+        return ""
+    start += len(_SPOKEN_MARKER)
+    return audio[start : audio.index(b"\x00", start)].decode("utf-8")
 
 
 def count_tokens(text: str) -> int:
@@ -270,7 +313,9 @@ class FakeWorkersAI(FakeServer):
         # `latency` (from FakeServer) delays every request.
         self.model_latency: float = 0.0
         self._queue: deque[_QueuedReply | _QueuedError] = deque()
+        self._speech_queue: deque[_QueuedTranscript | _QueuedError] = deque()
         self._run_bodies: list[dict[str, Any]] = []
+        self._run_paths: list[str] = []
         self._ids = itertools.count(1)
 
     @property
@@ -300,10 +345,41 @@ class FakeWorkersAI(FakeServer):
         with self._lock:
             self._queue.append(_QueuedError(status, code, message, retry_after, html))
 
+    def queue_transcript(self, text: str, *, language: str | None = None) -> None:
+        """The next speech-to-text call hears `text` ("" for silence); `language` is what it
+        reports detecting (default: the request's hint, else "en")."""
+        with self._lock:
+            self._speech_queue.append(_QueuedTranscript(text, language))
+
+    def queue_speech_error(
+        self,
+        status: int,
+        code: int | None,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        html: bool = False,
+    ) -> None:
+        """The next speech-to-text call fails, as `queue_error` describes."""
+        with self._lock:
+            self._speech_queue.append(_QueuedError(status, code, message, retry_after, html))
+
     def run_requests(self) -> list[dict[str, Any]]:
         """The JSON bodies of every run call so far (an unparsable body shows as {"__raw__"})."""
         with self._lock:
             return [dict(b) for b in self._run_bodies]
+
+    def speech_requests(self) -> list[dict[str, Any]]:
+        """The bodies of the run calls to a speech-to-text model (Whisper)."""
+        with self._lock:
+            pairs = list(zip(self._run_paths, self._run_bodies, strict=True))
+        return [dict(b) for path, b in pairs if _is_speech_path(path)]
+
+    def text_requests(self) -> list[dict[str, Any]]:
+        """The bodies of every other run call (text generation)."""
+        with self._lock:
+            pairs = list(zip(self._run_paths, self._run_bodies, strict=True))
+        return [dict(b) for path, b in pairs if not _is_speech_path(path)]
 
     def pending(self) -> int:
         """How many queued replies/errors have not been used yet."""
@@ -393,6 +469,7 @@ class FakeWorkersAI(FakeServer):
             parsed = body if isinstance(body, dict) else {"__raw__": body}
         with self._lock:
             self._run_bodies.append(parsed)
+            self._run_paths.append(unquote(request.path))
         return body
 
     def _search(self, request: RecordedRequest) -> Response:
@@ -458,6 +535,8 @@ class FakeWorkersAI(FakeServer):
                 with self._lock:
                     self.errors.extend(problems)
                 return self._failure(400, 5004, f"AiError: Bad input: {problems[0]}"), True
+        if info.shape == "transcription":
+            return self._transcribe(body), True
         prompt_tokens = count_tokens(prompt_text(body))
         if prompt_tokens > info.context_window:
             message = (
@@ -506,6 +585,23 @@ class FakeWorkersAI(FakeServer):
             return Response(queued.status, page.encode(), headers), False
         code = queued.code if queued.code is not None else _DEFAULT_CODES.get(queued.status, 1000)
         return self._failure(queued.status, code, queued.message, extra), True
+
+    def _transcribe(self, body: dict[str, Any]) -> Response:
+        audio_text = body.get("audio")
+        try:
+            audio = base64.b64decode(str(audio_text), validate=True)
+        except ValueError:
+            return self._failure(400, 5004, "AiError: Bad input: audio is not base64")
+        with self._lock:
+            queued = self._speech_queue.popleft() if self._speech_queue else None
+        if self.model_latency:
+            time.sleep(self.model_latency)
+        if isinstance(queued, _QueuedError):
+            return self._queued_error(queued)[0]
+        text = queued.text if queued is not None else heard_in(audio)
+        hint = body.get("language")
+        language = hint if isinstance(hint, str) else (queued and queued.language) or "en"
+        return self._success(_transcription(text, language, audio))
 
     # -- reply shapes -----------------------------------------------------------------------
     @staticmethod
@@ -607,15 +703,60 @@ class FakeWorkersAI(FakeServer):
         return self._sse(events)
 
 
+def _is_speech_path(path: str) -> bool:
+    return path.endswith(f"/ai/run/{WHISPER}")
+
+
+def _transcription(text: str, language: str, audio: bytes) -> dict[str, Any]:
+    """Whisper's answer for `text`: segments of about ten words, two words a second."""
+    words = text.split()
+    duration = max(len(audio) / 4000, len(words) / 2)  # a 32 kbit/s voice note
+    segments, vtt = [], ["WEBVTT", ""]
+    for index in range(0, len(words), 10):
+        part = words[index : index + 10]
+        start, end = index / 2, (index + len(part)) / 2
+        segments.append(
+            {
+                "start": start,
+                "end": end,
+                "text": " " + " ".join(part),
+                "temperature": 0.0,
+                "avg_logprob": -0.2,
+                "compression_ratio": 1.3,
+                "no_speech_prob": 0.01,
+                "words": [
+                    {"word": " " + word, "start": start + i / 2, "end": start + (i + 1) / 2}
+                    for i, word in enumerate(part)
+                ],
+            }
+        )
+        vtt += [f"00:{start:06.3f} --> 00:{end:06.3f}", " ".join(part), ""]
+    return {
+        "text": " ".join(words),
+        "word_count": len(words),
+        "segments": segments,
+        "vtt": "\n".join(vtt),
+        "transcription_info": {
+            "language": language,
+            "language_probability": 0.97,
+            "duration": duration,
+            "duration_after_vad": duration,
+        },
+    }
+
+
 __all__ = [
     "GEMMA_4",
     "KNOWN_MODELS",
     "LLAMA_3_3",
     "MISTRAL_7B",
+    "WHISPER",
     "FakeWorkersAI",
     "ModelInfo",
     "count_tokens",
     "default_post",
     "edge_error_page",
+    "heard_in",
+    "spoken_audio",
     "truncate_to_tokens",
 ]

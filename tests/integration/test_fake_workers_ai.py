@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -17,8 +18,11 @@ from tests.fakes.workers_ai import (
     GEMMA_4,
     LLAMA_3_3,
     MISTRAL_7B,
+    WHISPER,
     FakeWorkersAI,
     count_tokens,
+    heard_in,
+    spoken_audio,
 )
 
 REQUEST = "A post about our move to Postgres 17, mention the 40% speed-up."
@@ -185,7 +189,55 @@ def test_model_search(http: httpx.Client) -> None:
     assert model["task"]["name"] == "Text Generation"
     assert model["id"] and model["description"]
     everything = http.get("/accounts/acc123/ai/models/search").json()["result"]
-    assert {m["name"] for m in everything} == {GEMMA_4, LLAMA_3_3, MISTRAL_7B}
+    assert {m["name"] for m in everything} == {GEMMA_4, LLAMA_3_3, MISTRAL_7B, WHISPER}
+
+
+# -- speech to text ----------------------------------------------------------------------------
+
+
+def audio_body(audio: bytes, **extra: Any) -> dict[str, Any]:
+    return {"audio": base64.b64encode(audio).decode(), **extra}
+
+
+def test_whisper_hears_the_words_spoken_into_the_audio(
+    fake: FakeWorkersAI, http: httpx.Client
+) -> None:
+    audio = spoken_audio("Ein Beitrag über Postgres 17")
+    assert heard_in(audio) == "Ein Beitrag über Postgres 17" and audio.startswith(b"OggS")
+    r = run(http, WHISPER, **audio_body(audio, language="de"))
+    assert r.status_code == 200
+    result = r.json()["result"]
+    assert result["text"] == "Ein Beitrag über Postgres 17"
+    assert result["word_count"] == 5
+    assert result["transcription_info"]["language"] == "de"
+    assert result["segments"][0]["words"][0]["word"] == " Ein"
+    assert fake.speech_requests()[0]["language"] == "de" and fake.text_requests() == []
+
+
+def test_whisper_queue_then_silence(fake: FakeWorkersAI, http: httpx.Client) -> None:
+    fake.queue_transcript("A post about costs", language="fr")
+    fake.queue_transcript("")
+    fake.queue_speech_error(429, 3040, "Capacity temporarily exceeded")
+    fake.queue_reply("not for speech")  # the text queue is a separate one
+    first = run(http, WHISPER, **audio_body(spoken_audio("ignored"))).json()["result"]
+    assert first["text"] == "A post about costs"
+    assert first["transcription_info"]["language"] == "fr"
+    silent = run(http, WHISPER, **audio_body(spoken_audio(""))).json()["result"]
+    assert silent["text"] == "" and silent["segments"] == [] and silent["word_count"] == 0
+    assert_failure(run(http, WHISPER, **audio_body(b"x")), 429, 3040)
+    assert run(http, WHISPER, **audio_body(b"no words")).json()["result"]["text"] == ""
+    assert fake.pending() == 1 and len(fake.speech_requests()) == 4
+
+
+def test_whisper_requests_are_checked_against_its_schema() -> None:
+    with FakeWorkersAI() as fake, httpx.Client(base_url=fake.api_url) as http:
+        headers = {"Authorization": f"Bearer {fake.token}"}
+        url = f"/accounts/acc123/ai/run/{WHISPER}"
+        assert_failure(http.post(url, json={"language": "en"}, headers=headers), 400, 5004)
+        assert len(fake.errors) == 1 and "audio" in fake.errors[0]
+        fake.errors.clear()
+        assert_failure(http.post(url, json={"audio": "%%%"}, headers=headers), 400, 5004)
+        assert fake.errors == []  # a string, so valid JSON; the fake cannot decode it
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import frontmatter
 import pytest
 
-from bot.adapters.github_repo import GitHubRepository, WriteBudget, github_retry
+from bot.adapters.github_repo import GitHubRepository, github_retry
+from bot.adapters.write_budget import WriteBudget
 from bot.core.conversation import PostThread
 from bot.core.drafts import Draft
 from bot.core.errors import PublishError

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters.workers_ai import WorkersAIClient
+from bot.adapters.workers_ai import WorkersAIClient, WorkersAISpeech
 from bot.core import errors as ai
 from bot.core.ports import ChatMessage
-from tests.fakes.workers_ai import FakeWorkersAI
+from tests.fakes.workers_ai import WHISPER, FakeWorkersAI, spoken_audio
 
 GEMMA = "@cf/google/gemma-4-26b-a4b-it"
 LLAMA = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
@@ -177,3 +178,74 @@ async def test_connection_refused_is_retried_then_reported() -> None:
             await client.complete(MESSAGES)
     finally:
         await client.aclose()
+
+
+# -- speech to text ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def speech(workers_ai: FakeWorkersAI) -> AsyncIterator[WorkersAISpeech]:
+    client = WorkersAISpeech(
+        api_url=workers_ai.api_url,
+        account_id="acc123",
+        api_token="cf-test-token",
+        model=WHISPER,
+        backoff_initial=0.01,
+        backoff_max=0.05,
+    )
+    yield client
+    await client.aclose()
+
+
+async def test_audio_goes_as_base64_with_the_language_hint_and_comes_back_as_words(
+    workers_ai: FakeWorkersAI, speech: WorkersAISpeech
+) -> None:
+    audio = spoken_audio("Ein Beitrag über unseren Umzug")
+    transcript = await speech.transcribe(audio, language="de")
+    assert transcript.text == "Ein Beitrag über unseren Umzug"
+    assert transcript.language == "de" and transcript.duration_seconds
+    [body] = workers_ai.speech_requests()
+    assert base64.b64decode(body["audio"]) == audio  # the bytes as they are, no conversion
+    assert body["language"] == "de"
+
+
+async def test_without_a_hint_no_language_is_sent_so_the_model_detects_it(
+    workers_ai: FakeWorkersAI, speech: WorkersAISpeech
+) -> None:
+    workers_ai.queue_transcript("", language="en")
+    assert (await speech.transcribe(b"OggS silence")).text == ""
+    assert "language" not in workers_ai.speech_requests()[0]
+
+
+async def test_speech_capacity_is_retried(
+    workers_ai: FakeWorkersAI, speech: WorkersAISpeech
+) -> None:
+    workers_ai.queue_speech_error(429, 3040, "Capacity temporarily exceeded")
+    workers_ai.queue_speech_error(502, None, "Bad gateway", html=True)
+    workers_ai.queue_transcript("Third time lucky")
+    assert (await speech.transcribe(b"OggS")).text == "Third time lucky"
+    assert len(workers_ai.speech_requests()) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error", "sentence"),
+    [
+        (400, 5007, ai.SpeechModelNotAvailable, "AI_SPEECH_MODEL"),
+        (400, 5004, ai.AudioRejected, "shorter clip"),
+        (413, 3006, ai.AudioRejected, "shorter clip"),
+        (429, 3036, ai.DailyQuotaExceeded, "00:00 UTC"),
+    ],
+)
+async def test_speech_errors_say_what_they_mean_for_a_recording(
+    workers_ai: FakeWorkersAI,
+    speech: WorkersAISpeech,
+    status: int,
+    code: int,
+    error: type[ai.ModelError],
+    sentence: str,
+) -> None:
+    workers_ai.queue_speech_error(status, code, "nope")
+    with pytest.raises(error) as caught:
+        await speech.transcribe(b"OggS")
+    assert sentence in caught.value.user_message
+    assert len(workers_ai.speech_requests()) == 1

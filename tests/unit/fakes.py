@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from bot.core.errors import PublishError
-from bot.core.ports import ChatMessage, FileCommit, PullRef, PullState
+from bot.core.ports import ChatMessage, FileCommit, FilesCommit, PullRef, PullState
 from bot.core.posts import PostFile
 
 T = TypeVar("T")
@@ -29,6 +29,7 @@ Write = Literal[
     "retitle_pull",
     "close_pull",
     "delete_branch",
+    "commit_files",
 ]
 FaultKind = Literal["fail", "lose", "crash"]
 GITHUB_DOWN = "GitHub is having trouble right now (502). Try again in a few minutes."
@@ -47,6 +48,7 @@ class FakeCommit:
     parent: str | None
     files: dict[str, str]
     message: str
+    binaries: dict[str, bytes] = field(default_factory=dict)  # files that are not UTF-8 text
 
 
 @dataclass
@@ -89,6 +91,10 @@ class FakeBlogRepository:
 
     def files(self, branch: str) -> dict[str, str]:
         return dict(self.commits[self.branches[branch]].files)
+
+    def binary_files(self, branch: str) -> dict[str, bytes]:
+        """The files on `branch` that are not text (images), with their bytes."""
+        return dict(self.commits[self.branches[branch]].binaries)
 
     def new_files(self, branch: str) -> dict[str, str]:
         base = self.files(self.base)
@@ -187,12 +193,44 @@ class FakeBlogRepository:
 
     async def read_tree(self, commit_sha: str) -> list[str]:
         await asyncio.sleep(0)
-        return sorted(self.commits[commit_sha].files)
+        commit = self.commits[commit_sha]
+        return sorted({*commit.files, *commit.binaries})
 
     async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         await asyncio.sleep(0)
         files = self.commits[commit_sha].files
         return {p: files[p] for p in paths if p in files}
+
+    async def commit_files(
+        self, *, branch: str, parent_sha: str, files: Mapping[str, bytes], message: str
+    ) -> FilesCommit:
+        def work() -> FilesCommit:
+            head = self.branches.get(branch)
+            if head is None:
+                raise PublishError(f"The branch {branch} no longer exists.", status=422)
+            parent = self.commits[parent_sha]
+            texts, binaries = dict(parent.files), dict(parent.binaries)
+            blobs: dict[str, str] = {}
+            for path, data in files.items():
+                try:
+                    texts[path], blobs[path] = data.decode(), _sha("blob", data.decode())
+                    binaries.pop(path, None)
+                except UnicodeDecodeError:
+                    binaries[path], blobs[path] = bytes(data), _sha("binary", data.hex())
+                    texts.pop(path, None)
+            if head != parent_sha:  # GitHub: 422, not a fast-forward
+                made = self.commits[head]
+                if (made.parent, made.files, made.binaries) != (parent_sha, texts, binaries):
+                    raise PublishError(f"The branch {branch} changed on GitHub.", status=409)
+                return FilesCommit(head, self.commit_url(head), blobs)  # an earlier attempt's
+            content = [f"{p}={c}" for p, c in texts.items()]
+            content += [f"{p}={d.hex()}" for p, d in binaries.items()]
+            sha = _sha("commit", parent_sha, message, *sorted(content))
+            self.commits[sha] = FakeCommit(parent_sha, texts, message, binaries)
+            self.branches[branch] = sha
+            return FilesCommit(sha, self.commit_url(sha), blobs)
+
+        return await self._write("commit_files", work)
 
     # -- internals -------------------------------------------------------------------------
     async def _write(self, write: Write, work: Callable[[], T]) -> T:

@@ -84,6 +84,15 @@ async def test_pieces_of_a_long_paste_join_and_short_messages_do_not() -> None:
     assert ran == [f"{long_piece}\n{long_piece}\nthe end", "another request"]
 
 
+async def test_a_file_right_after_a_long_paste_is_a_job_of_its_own() -> None:
+    jobs = ChatJobs(lambda job: asyncio.sleep(0), join_window=0.5)
+    paste, _ = jobs.add(1, Piece("a" * LONG_PIECE_CHARS, 1))
+    voice, is_new = jobs.add(1, Piece("", 2, joins=False))
+    assert is_new and voice is not paste and paste.text == "a" * LONG_PIECE_CHARS
+    jobs.add(2, Piece("b" * LONG_PIECE_CHARS, 3, joins=False))
+    assert jobs.add(2, Piece("more", 4))[1]  # a file's job never waits for more pieces
+
+
 async def test_jobs_run_one_at_a_time_per_chat_and_in_parallel_across_chats() -> None:
     active: dict[int, int] = {}
     overlap_in_chat = False

@@ -79,3 +79,12 @@ def test_one_record_with_every_secret_and_token_shape_keeps_none() -> None:
 def test_a_secret_that_contains_another_is_redacted_whole() -> None:
     line = RedactingFormatter(["abcdef", "abcdefghij"], FORMAT).format(record("x abcdefghij y"))
     assert line.endswith(f"x {REDACTED} y")
+
+
+def test_the_file_download_url_with_its_colon_percent_encoded_keeps_no_token() -> None:
+    # python-telegram-bot quotes the token in file URLs: /file/bot123456%3AAAH-secret...
+    url = "GET http://127.0.0.1:1/file/bot123456%3AAAH-secret_token-value/voice/file_1.oga"
+    line = formatter().format(record("HTTP Request: %s", (url,)))
+    assert "secret_token" not in line and "/voice/file_1.oga" in line
+    other = RedactingFormatter([], FORMAT).format(record("x %s", ("/file/bot42%3Aabc-DEF_1/a",)))
+    assert "abc-DEF_1" not in other  # by shape alone, without the configured secret
