@@ -90,7 +90,8 @@ async def verify_services(settings: Settings, repository: GitHubRepository) -> N
 async def _verify_workers_ai(settings: Settings) -> list[str]:
     """One search of the model catalogue: proves token and account without spending neurons."""
     problems = []
-    for result in await checks.check_workers_ai(settings):
+    # The speech model is left to `check`: one catalogue search is enough to start.
+    for result in await checks.check_workers_ai(settings, speech=False):
         if result.status != "FAIL":
             continue
         line = f"{result.detail}. Fix: {result.fix}"

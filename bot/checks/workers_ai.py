@@ -12,11 +12,14 @@ from bot.config import Settings
 
 ACCESS = "Workers AI access"
 MODEL = "Workers AI model"
+SPEECH_MODEL = "Workers AI speech model"
+TEXT_TASK = "text generation"
+SPEECH_TASK = "automatic speech recognition"
 CATALOGUE = "https://developers.cloudflare.com/workers-ai/models/"
 
 
 async def check_workers_ai(
-    settings: Settings, http: httpx.AsyncClient | None = None
+    settings: Settings, http: httpx.AsyncClient | None = None, *, speech: bool = True
 ) -> list[CheckResult]:
     """One catalogue search proves token, account and model: running the model would cost
     neurons from the daily allocation."""
@@ -26,21 +29,18 @@ async def check_workers_ai(
         transport=httpx.AsyncHTTPTransport(retries=2),  # connection failures only
     )
     try:
-        return await _search_model(settings, client)
+        results = await _search_model(settings, client)
+        if speech and all(r.status == "PASS" for r in results):
+            results.append(await _speech_model(settings, client))
+        return results
     finally:
         if own_client:
             await client.aclose()
 
 
 async def _search_model(settings: Settings, client: httpx.AsyncClient) -> list[CheckResult]:
-    account = settings.cloudflare_account_id
-    url = f"{settings.cloudflare_api_url}/accounts/{account}/ai/models/search"
-    # The catalogue search matches names by substring; the last path segment matches whatever
-    # the search does with "@cf/" prefixes, and the exact name is compared below.
-    term = settings.ai_model.rsplit("/", 1)[-1]
-    headers = {"Authorization": f"Bearer {settings.cloudflare_api_token.get_secret_value()}"}
     try:
-        response = await client.get(url, params={"search": term}, headers=headers)
+        response = await _search(settings, client, settings.ai_model)
     except httpx.HTTPError as exc:
         return [
             failed(
@@ -51,6 +51,34 @@ async def _search_model(settings: Settings, client: httpx.AsyncClient) -> list[C
             )
         ]
     return _read_search(settings, response)
+
+
+async def _search(settings: Settings, client: httpx.AsyncClient, model: str) -> httpx.Response:
+    account = settings.cloudflare_account_id
+    url = f"{settings.cloudflare_api_url}/accounts/{account}/ai/models/search"
+    # The catalogue search matches names by substring; the last path segment matches whatever
+    # the search does with "@cf/" prefixes, and the exact name is compared afterwards.
+    term = model.rsplit("/", 1)[-1]
+    headers = {"Authorization": f"Bearer {settings.cloudflare_api_token.get_secret_value()}"}
+    return await client.get(url, params={"search": term}, headers=headers)
+
+
+async def _speech_model(settings: Settings, client: httpx.AsyncClient) -> CheckResult:
+    """The model that hears voice notes (AI_SPEECH_MODEL), in the same catalogue."""
+    try:
+        payload: Any = (await _search(settings, client, settings.ai_speech_model)).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return failed(
+            SPEECH_MODEL,
+            f"could not search the catalogue for {settings.ai_speech_model} ({type(exc).__name__})",
+            "Run the check again in a few minutes.",
+            transient=True,
+        )
+    found = payload.get("result") if isinstance(payload, dict) else None
+    return _model_result(
+        settings.ai_speech_model, found, row=SPEECH_MODEL, setting="AI_SPEECH_MODEL",
+        task=SPEECH_TASK,
+    )  # fmt: skip
 
 
 def _read_search(settings: Settings, response: httpx.Response) -> list[CheckResult]:
@@ -105,21 +133,29 @@ def _search_refused(settings: Settings, status: int, payload: dict[str, Any]) ->
     return None
 
 
-def _model_result(model: str, found: Any) -> CheckResult:
+def _model_result(
+    model: str,
+    found: Any,
+    *,
+    row: str = MODEL,
+    setting: str = "AI_MODEL",
+    task: str = TEXT_TASK,
+) -> CheckResult:
     models = [m for m in found if isinstance(m, dict)] if isinstance(found, list) else []
     match = next((m for m in models if m.get("name") == model), None)
+    kind = "text-generation" if task == TEXT_TASK else "speech-recognition"
     if match is None:
-        fix = f"Set AI_MODEL to a text-generation model from {CATALOGUE}"
+        fix = f"Set {setting} to a {kind} model from {CATALOGUE}"
         similar = [str(m.get("name")) for m in models if m.get("name")][:3]
         if similar:
             fix += " (similar names: " + ", ".join(similar) + ")"
-        return failed(MODEL, f"{model} is not in the Workers AI model catalogue", fix + ".")
-    task = match.get("task")
-    task_name = str(task.get("name") or "") if isinstance(task, dict) else ""
-    if task_name and task_name.lower() != "text generation":
+        return failed(row, f"{model} is not in the Workers AI model catalogue", fix + ".")
+    found_task = match.get("task")
+    task_name = str(found_task.get("name") or "") if isinstance(found_task, dict) else ""
+    if task_name and task_name.lower() != task:
         return failed(
-            MODEL,
-            f"{model} is a {task_name} model, not a text-generation model",
-            f"Set AI_MODEL to a text-generation model from {CATALOGUE}.",
+            row,
+            f"{model} is a {task_name} model, not a {kind} model",
+            f"Set {setting} to a {kind} model from {CATALOGUE}.",
         )
-    return passed(MODEL, f"{model} ({task_name or 'task unknown'})")
+    return passed(row, f"{model} ({task_name or 'task unknown'})")

@@ -30,6 +30,7 @@ ROWS = [
     "Telegram polling",
     "Workers AI access",
     "Workers AI model",
+    "Workers AI speech model",
     "GitHub token",
     "GitHub repository",
     "GitHub permissions",
@@ -130,7 +131,7 @@ def test_all_good_passes_every_row(
     assert all(row.fix is None for row in rows.values())
     assert "@blogbot_test_bot" in rows["Telegram bot"].detail
     assert "@cf/google/gemma-4-26b-a4b-it" in rows["Workers AI model"].detail
-    assert "All 12 checks passed." in outcome.out
+    assert "All 13 checks passed." in outcome.out
     assert_no_secret(outcome.text, secrets_of(env))
     # Read-only: no model run (it would spend neurons), nothing written to GitHub.
     assert workers_ai.run_requests() == []
@@ -183,6 +184,16 @@ def test_unknown_model(check: CheckRunner) -> None:
     assert "AI_MODEL" in (rows["Workers AI model"].fix or "")
     assert rows["Workers AI access"].result == "PASS"
     assert check.workers_ai.run_requests() == []
+
+
+def test_a_speech_model_that_is_not_one(check: CheckRunner) -> None:
+    outcome, rows = check(AI_SPEECH_MODEL="@cf/google/gemma-4-26b-a4b-it")
+    assert outcome.code == 1
+    assert failing(rows) == {"Workers AI speech model"}
+    row = rows["Workers AI speech model"]
+    assert "is a Text Generation model, not a speech-recognition model" in row.detail
+    assert "AI_SPEECH_MODEL" in (row.fix or "")
+    assert check.workers_ai.speech_requests() == []  # nothing was transcribed
 
 
 def test_github_rejects_the_token(check: CheckRunner) -> None:
