@@ -153,5 +153,6 @@ async def serve(settings: Settings) -> None:
             inbox=inbox,
             speech=speech,
             speech_language=settings.speech_language,
+            image_limits=(settings.image_max_side, settings.image_max_bytes),
         )
         await run_bot(app, jobs, inbox)

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         "Telegram language; auto: detected.",
     )
 
+    image_max_side: int = Field(
+        1600, ge=64, description="Photos are shrunk to at most this many pixels on the longer side."
+    )
+    image_max_bytes: int = Field(
+        20 * 2**20, ge=1, description="Largest image file accepted, in bytes (default 20 MB)."
+    )
+
     github_token: SecretStr = Field(
         description="Fine-grained token: Contents and Pull requests read/write on the repo."
     )

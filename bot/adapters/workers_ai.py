@@ -42,7 +42,7 @@ from bot.core.errors import (
     ServiceUnavailable,
     SpeechModelNotAvailable,
 )
-from bot.core.ports import ChatMessage, Transcript
+from bot.core.ports import ChatMessage, ImageInput, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,12 @@ class WorkersAIClient(_ModelRunner):
     def thinks_by_default(self) -> bool:
         return any(marker in self.model for marker in _THINKING_MODEL_MARKERS)
 
-    def request_body(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
+    def request_body(
+        self, messages: Sequence[ChatMessage], images: Sequence[ImageInput] = ()
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"messages": [dict(m) for m in messages]}
+        if images:
+            _attach_images(body["messages"], images)
         if self.thinks_by_default:
             # Thinking spends the token budget before the answer starts: empty posts otherwise.
             body["max_completion_tokens"] = self._max_tokens
@@ -224,9 +228,11 @@ class WorkersAIClient(_ModelRunner):
             body["max_tokens"] = self._max_tokens
         return body
 
-    async def complete(self, messages: Sequence[ChatMessage]) -> str:
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+    ) -> str:
         """The model's answer text. Raises a ModelError subclass on failure."""
-        return await self._run(self.request_body(messages), self._extract_text)
+        return await self._run(self.request_body(messages, images), self._extract_text)
 
     def _extract_text(self, result: Any) -> str:
         if not isinstance(result, dict):
@@ -258,6 +264,15 @@ class WorkersAIClient(_ModelRunner):
         if not text.strip():
             raise IncompleteAnswer("the model answered with empty text")
         return text
+
+
+def _attach_images(messages: list[dict[str, Any]], images: Sequence[ImageInput]) -> None:
+    """The last user message becomes content parts: its text, then each image as a `data:` URL
+    (OpenAI style, what Gemma 4 reads; system messages stay text only)."""
+    last = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    parts: list[dict[str, Any]] = [{"type": "text", "text": messages[last]["content"]}]
+    parts += [{"type": "image_url", "image_url": {"url": image.url}} for image in images]
+    messages[last] = {**messages[last], "content": parts}
 
 
 class WorkersAISpeech(_ModelRunner):

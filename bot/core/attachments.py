@@ -36,10 +36,11 @@ WHISPER_LANGUAGES = frozenset(
 _LANGUAGE_ALIASES = {"nb": "no", "iw": "he", "jv": "jw", "fil": "tl", "in": "id", "ji": "yi"}
 AUTO_LANGUAGE = "auto"
 
-AttachmentKind = Literal["voice", "audio", "video_note", "document"]
+AttachmentKind = Literal["voice", "audio", "video_note", "document", "photo", "image"]
 DocumentKind = Literal["text", "audio", "image", "other"]
 
 _SPOKEN_NAMES = {"voice": "voice note", "audio": "audio file", "video_note": "video note"}
+_NAMES = {**_SPOKEN_NAMES, "photo": "photo", "image": "image"}
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,22 @@ class Attachment:
     file_name: str | None = None
     file_size: int | None = None
     language: str | None = None
+    caption: str | None = None  # a photo's own caption (an album's photos each have one)
 
     @property
     def spoken(self) -> bool:
-        return self.kind != "document"
+        return self.kind in _SPOKEN_NAMES
+
+    @property
+    def picture(self) -> bool:
+        """A photo, or an image sent as a file: it goes into the post."""
+        return self.kind in ("photo", "image")
 
     @property
     def what(self) -> str:
-        """What the writer calls it: "voice note", "audio file", "video note" or "file"."""
-        return _SPOKEN_NAMES.get(self.kind, "file")
+        """What the writer calls it: "voice note", "audio file", "video note", "photo",
+        "image" or "file"."""
+        return _NAMES.get(self.kind, "file")
 
     @property
     def name(self) -> str:
@@ -94,8 +102,8 @@ def accepted_files(download_limit: int) -> str:
     """The sentence that says which files the bot reads."""
     return (
         f"I read voice notes, audio files and round video notes (up to {download_limit // 2**20} "
-        f"MB), and {', '.join(TEXT_SUFFIXES[:-1])} and {TEXT_SUFFIXES[-1]} files (up to "
-        f"{MAX_TEXT_FILE_BYTES // 1000} kB). Or just type your notes."
+        f"MB), photos and images, and {', '.join(TEXT_SUFFIXES[:-1])} and {TEXT_SUFFIXES[-1]} "
+        f"files (up to {MAX_TEXT_FILE_BYTES // 1000} kB). Or just type your notes."
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core import prompts
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
-from bot.core.ports import ChatMessage, TextModel
+from bot.core.ports import ChatMessage, ImageInput, TextModel
 
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
@@ -16,20 +18,31 @@ class Drafter:
     def __init__(self, model: TextModel) -> None:
         self.model = model
 
-    async def write(self, request: str, *, style: str = "") -> Draft:
-        """A new post from the notes; `style` is an excerpt of the blog's posts (its voice)."""
+    async def write(
+        self, request: str, *, style: str = "", images: Sequence[ImageInput] = ()
+    ) -> Draft:
+        """A new post from the notes; `style` is an excerpt of the blog's posts (its voice);
+        `images`: the writer's photos, which the post links as `![alt](image-n)`."""
         voice = prompts.render("style", sample=style) if style.strip() else ""
+        user = prompts.render("draft", request=request, style=voice) + _about(images)
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
-            {"role": "user", "content": prompts.render("draft", request=request, style=voice)},
+            {"role": "user", "content": user},
         ]
-        return parse_draft(await self.model.complete(messages))
+        return parse_draft(await self.model.complete(messages, images=images))
 
-    async def revise(self, thread: PostThread, request: str) -> Draft:
+    async def revise(
+        self, thread: PostThread, request: str, *, images: Sequence[ImageInput] = ()
+    ) -> Draft:
         messages = bounded_history(
             prompts.render("system"),
             thread.history,
-            prompts.render("revise", post=thread.as_markdown(), request=request),
+            prompts.render("revise", post=thread.as_markdown(), request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
-        return parse_draft(await self.model.complete(messages))
+        return parse_draft(await self.model.complete(messages, images=images))
+
+
+def _about(images: Sequence[ImageInput]) -> str:
+    """What the model is told about the images it is shown (nothing without images)."""
+    return "\n\n" + prompts.render("images", count=str(len(images))) if images else ""

@@ -47,6 +47,9 @@ class JobRecord:
     attachment: Attachment | None = None
     heard: str | None = None
     heard_message_id: int | None = None  # the message that shows the writer what was heard
+    # Photos (or images sent as files) that go into the post; `text` holds their captions.
+    # Fetched and prepared again on a resume: the same photo gives the same file.
+    images: list[Attachment] = field(default_factory=list)
     state: JobState = "accepted"
     created_at: float = field(default_factory=time.time)
     # Decided once, before the model is asked: a new post, or a revision of PR `target`.
@@ -108,6 +111,7 @@ class JobRecord:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["progress"] = progress_to_json(self.progress) if self.progress else None
         data["attachment"] = self.attachment.to_json() if self.attachment else None
+        data["images"] = [image.to_json() for image in self.images]
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -117,7 +121,9 @@ class JobRecord:
         legacy = {name: data.pop(name) for name in LEGACY_FIELDS if name in data}
         saved = data.pop("progress", None)
         attachment = data.pop("attachment", None)
+        images = data.pop("images", None) or []
         record = cls(**data)
+        record.images = [Attachment.from_json(image) for image in images]
         if attachment is not None:
             record.attachment = Attachment.from_json(attachment)
         if saved is not None:

@@ -31,10 +31,21 @@ class PullRef:
 PullState = Literal["open", "closed", "merged"]
 
 
+@dataclass(frozen=True)
+class ImageInput:
+    """An image the model is shown with the last user message: a `data:` URL (JPEG or PNG)."""
+
+    url: str
+
+
 class TextModel(Protocol):
     model: str
 
-    async def complete(self, messages: Sequence[ChatMessage]) -> str: ...
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+    ) -> str:
+        """The answer text; `images` go with the last user message (a vision model)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class FileClaimed:
     date: str
     branch: str
     path: str
+    base_sha: str | None = None  # the branch's start: a post with images commits onto it
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def progress_from_json(data: dict[str, Any]) -> Progress:
     if step == "branch-claimed":
         return BranchClaimed(date, branch, data["base_sha"])
     if step == "file-claimed":
-        return FileClaimed(date, branch, data["path"])
+        return FileClaimed(date, branch, data["path"], data.get("base_sha"))
     commit = FileCommit(**data["commit"])
     if step == "file-committed":
         return FileCommitted(date, branch, data["path"], commit)

@@ -29,6 +29,8 @@ from bot.core.blog_source import BlogKnowledge
 from bot.core.conversation import PostThread, Turn
 from bot.core.drafts import Draft, word_count
 from bot.core.errors import PublishError
+from bot.core.photo_commits import commit_new_post, commit_revision
+from bot.core.photos import Photos
 from bot.core.ports import BlogRepository, FileCommit
 from bot.core.posts import PostFile
 from bot.core.progress import (
@@ -140,9 +142,11 @@ class Publisher:
         checkpoint: Checkpoint = no_checkpoint,
         *,
         author: str | None = None,
+        photos: Photos | None = None,
     ) -> PostThread:
         """Branch, file, pull request, resuming after `progress`; `checkpoint` gets each state.
-        `author`: the writer, mapped to one of the blog's authors (never a new one)."""
+        `author`: the writer, mapped to one of the blog's authors (never a new one). With
+        `photos` the post and its images are one commit (BlogRepository.commit_files)."""
         state: NewPostProgress
         if progress is None:
             state = await self._first_claim(draft, author)
@@ -157,12 +161,13 @@ class Publisher:
             if isinstance(state, BranchClaimed):
                 state = await self._ensure_branch(state, post)
             elif isinstance(state, FileClaimed):
-                state = await self._ensure_file(state, post, draft, profile, author)
+                state = await self._ensure_file(state, post, draft, profile, author, photos)
             else:
                 await self._ensure_listing(state, post, draft, profile)
                 state = await self._ensure_pull(state, draft)
             await checkpoint(state)
-        return self._new_thread(state, draft, request)
+        body = photos.body(profile, state.path, draft.body) if photos else draft.body
+        return self._new_thread(state, replace(draft, body=body), request)
 
     async def _first_claim(self, draft: Draft, author: str | None) -> BranchClaimed:
         date = self._clock().isoformat(timespec="seconds")  # the post's date from now on
@@ -200,7 +205,7 @@ class Publisher:
         self._claimed.add(claim.branch)  # a resumed claim too
         created = await self.repository.create_branch(claim.branch, base_sha)
         if created or await self._is_own_branch(claim):
-            return FileClaimed(claim.date, claim.branch, post.path)
+            return FileClaimed(claim.date, claim.branch, post.path, base_sha)
         self._claimed.discard(claim.branch)  # someone else's branch
         return self._claim_branch(
             claim.date, self._branch_names(post), base_sha, after=claim.branch
@@ -219,6 +224,7 @@ class Publisher:
         draft: Draft,
         profile: BlogProfile,
         author: str | None,
+        photos: Photos | None = None,
     ) -> FileCommitted | FileClaimed:
         """Commit the post at the claimed path or recognise it there; else claim the next path."""
         when = datetime.fromisoformat(claim.date)
@@ -236,10 +242,19 @@ class Publisher:
             (c for n in range(1, MAX_NAME_ATTEMPTS + 1) if (c := candidate(n)).path == claim.path),
             replace(post, path=claim.path),
         )
-        commit = await self.repository.create_file(
-            planned, claim.branch, f"Add post: {draft.title}"
-        )
-        if commit is None:  # a file is there: this job's own if it holds exactly the post
+        if photos:
+            commit = await commit_new_post(
+                self.repository,
+                branch=claim.branch,
+                base_sha=claim.base_sha,
+                placed=photos.placed(profile, planned),
+                message=f"Add post: {draft.title}",
+            )
+        else:
+            commit = await self.repository.create_file(
+                planned, claim.branch, f"Add post: {draft.title}"
+            )
+        if commit is None and not photos:  # a file is there: this job's own if it holds it
             commit = await self.repository.same_file(planned, claim.branch)
         if commit is not None:
             self._claimed.discard(claim.branch)  # it has this job's commit: no longer empty
@@ -248,7 +263,7 @@ class Publisher:
         path = _next_name(paths, claim.path)
         if path is None:
             raise PublishError(f"Could not find a free file name for {post.path}.")
-        return FileClaimed(claim.date, claim.branch, path)
+        return FileClaimed(claim.date, claim.branch, path, claim.base_sha)
 
     async def _ensure_listing(
         self, state: FileCommitted, post: PostFile, draft: Draft, profile: BlogProfile
@@ -311,26 +326,41 @@ class Publisher:
         checkpoint: Checkpoint = no_checkpoint,
         *,
         author: str | None = None,
+        photos: Photos | None = None,
     ) -> PostThread:
         """One new commit on the post's branch (the file keeps its path and its date), then the
-        pull request's title follows the post's; resuming after `progress`."""
+        pull request's title follows the post's; resuming after `progress`. With `photos` the
+        post and the new images are that one commit."""
         if progress is None:
             # The current conventions, at the post's own path and date: a revision never moves it.
             profile = (await self.knowledge.latest()).profile
-            content = self.render(
+            post = self.render(
                 draft, datetime.fromisoformat(thread.date), profile=profile, author=author
-            ).content
-            commit = await self.repository.update_file(
-                branch=thread.branch,
-                path=thread.path,
-                content=content,
-                file_sha=thread.file_sha,
-                message=f"Revise post: {shorten(request, 60, one_line=True, trim=' ')}",
             )
+            message = f"Revise post: {shorten(request, 60, one_line=True, trim=' ')}"
+            if photos:
+                commit = await commit_revision(
+                    self.repository,
+                    branch=thread.branch,
+                    placed=photos.placed(profile, replace(post, path=thread.path)),
+                    commit_url=thread.commit_url,
+                    message=message,
+                )
+            else:
+                commit = await self.repository.update_file(
+                    branch=thread.branch,
+                    path=thread.path,
+                    content=post.content,
+                    file_sha=thread.file_sha,
+                    message=message,
+                )
             progress = RevisionCommitted(commit)
             await checkpoint(progress)
         if draft.title != thread.title:  # setting a title twice is harmless
             await self.repository.retitle_pull(thread.number, draft.title)
+        if photos:
+            profile = (await self.knowledge.latest()).profile
+            draft = replace(draft, body=photos.body(profile, thread.path, draft.body))
         return self._revised_thread(thread, progress.commit, draft, request)
 
     def _revised_thread(

@@ -15,6 +15,7 @@ from bot.core.conversation import Conversation, ConversationStore, PostThread
 from bot.core.drafting import Drafter
 from bot.core.drafts import Draft
 from bot.core.jobs import JobRecord
+from bot.core.photos import Photos
 from bot.core.ports import PullState
 from bot.core.progress import Progress, PullOpened, RevisionCommitted
 from bot.core.publishing import Publisher
@@ -55,11 +56,13 @@ class Writer:
         *,
         checkpoint: Checkpoint = _no_checkpoint,
         before_publish: Callable[[], None] = lambda: None,
+        photos: Photos | None = None,
     ) -> Outcome:
         """Draft a new post or revise one, resuming from whatever `record` says is done.
 
         `checkpoint(record)` persists progress after every step; `before_publish` marks the
-        point of no return (from there on GitHub is being written to).
+        point of no return (from there on GitHub is being written to). `photos`: the writer's
+        images, shown to the model and committed with the post.
         """
         conversation = await self.conversations.load(record.chat_id)
         first_post = not conversation.posts  # the chat's first: say how the blog was read
@@ -70,10 +73,10 @@ class Writer:
             # The post was forgotten meanwhile (expired or discarded): start afresh.
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
-        draft = await self._draft(record, target, checkpoint)
+        draft = await self._draft(record, target, checkpoint, photos)
         before_publish()
         with record.timed("github_ms"):
-            outcome = await self._publish(record, target, draft, checkpoint)
+            outcome = await self._publish(record, target, draft, checkpoint, photos)
         if outcome.kind == "created" and first_post:
             outcome = self._with_layout_note(outcome)
 
@@ -86,23 +89,35 @@ class Writer:
         return outcome
 
     async def _draft(
-        self, record: JobRecord, target: PostThread | None, checkpoint: Checkpoint
+        self,
+        record: JobRecord,
+        target: PostThread | None,
+        checkpoint: Checkpoint,
+        photos: Photos | None = None,
     ) -> Draft:
         """The kept draft, or the model's (kept at once: a retry never asks the model again)."""
         draft = record.kept_draft()
+        images = photos.model_inputs() if photos else []
         if draft is None:
             with record.timed("model_ms"):
                 if target is None:
                     learned = await self.posts.knowledge.latest()  # the blog's voice
-                    draft = await self.drafter.write(record.text, style=learned.style)
+                    draft = await self.drafter.write(
+                        record.text, style=learned.style, images=images
+                    )
                 else:
-                    draft = await self.drafter.revise(target, record.text)
+                    draft = await self.drafter.revise(target, record.text, images=images)
             record.keep_draft(draft)
             await checkpoint(record)
         return draft
 
     async def _publish(
-        self, record: JobRecord, target: PostThread | None, draft: Draft, checkpoint: Checkpoint
+        self,
+        record: JobRecord,
+        target: PostThread | None,
+        draft: Draft,
+        checkpoint: Checkpoint,
+        photos: Photos | None = None,
     ) -> Outcome:
         async def save(progress: Progress) -> None:
             record.progress = progress
@@ -115,11 +130,13 @@ class Writer:
         progress = record.progress
         if target is None:
             done = None if isinstance(progress, RevisionCommitted) else progress
-            thread = await self.posts.new_post(draft, record.text, done, save, author=record.writer)
+            thread = await self.posts.new_post(
+                draft, record.text, done, save, author=record.writer, photos=photos
+            )
             return Outcome("created", thread, note=record.note)
         committed = progress if isinstance(progress, RevisionCommitted) else None
         thread = await self.posts.revision(
-            target, draft, record.text, committed, save, author=record.writer
+            target, draft, record.text, committed, save, author=record.writer, photos=photos
         )
         return Outcome("revised", thread, previous=target)
 

@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot.core.attachments import AttachmentReader
 from bot.core.jobs import Inbox, JobStore
+from bot.core.photos import DEFAULT_IMAGE_MAX_BYTES, DEFAULT_IMAGE_MAX_SIDE, PhotoReader
 from bot.core.ports import SpeechToText
 from bot.core.writer import Writer
 from bot.telegram.buttons import Buttons, PressedByStranger, not_yours, out_of_date
@@ -75,6 +76,7 @@ def register(
     join_window: float = 2.0,
     speech: SpeechToText | None = None,
     speech_language: str | None = None,
+    image_limits: tuple[int, int] = (DEFAULT_IMAGE_MAX_SIDE, DEFAULT_IMAGE_MAX_BYTES),
 ) -> JobRunner:
     """Add every handler to `app`; returns the job runner, for start-up and shutdown.
     `speech` hears voice notes; `speech_language` is SPEECH_LANGUAGE."""
@@ -86,6 +88,9 @@ def register(
         create_task=app.create_task,
         join_window=join_window,
         reader=reader,
+        photos=PhotoReader(
+            TelegramFiles(app.bot), max_side=image_limits[0], max_bytes=image_limits[1]
+        ),
     )
     messages = Messages(runner, job_store)
     files = Files(runner, job_store, messages, speech_language=speech_language)
@@ -99,13 +104,7 @@ def register(
 
     _route_commands(app, commands, from_writers)
 
-    # Before captions: a file's caption goes with the file's own words.
-    sent_files = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.Document.ALL
-    app.add_handler(MessageHandler(from_writers & sent_files, files.received))
-    notes = from_writers & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
-    app.add_handler(MessageHandler(notes, messages.notes))
-    app.add_handler(MessageHandler(from_writers, messages.not_text))
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & writers, messages.edited))
+    _route_messages(app, messages, files, writers)
 
     _route_buttons(app, buttons, allowed_user_ids)
 
@@ -116,6 +115,22 @@ def register(
     app.add_handler(TypeHandler(Update, handled), group=1)
     app.add_error_handler(log_error)
     return runner
+
+
+def _route_messages(
+    app: BotApplication, messages: Messages, files: Files, writers: filters.BaseFilter
+) -> None:
+    """Writers' messages: files (voice, audio, video notes, documents, photos), then notes."""
+    from_writers = filters.UpdateType.MESSAGE & writers
+    # Before captions: a file's caption goes with the file's own words.
+    sent_files = (
+        filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE | filters.Document.ALL | filters.PHOTO
+    )
+    app.add_handler(MessageHandler(from_writers & sent_files, files.received))
+    notes = from_writers & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    app.add_handler(MessageHandler(notes, messages.notes))
+    app.add_handler(MessageHandler(from_writers, messages.not_text))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & writers, messages.edited))
 
 
 def _route_commands(

@@ -1,9 +1,11 @@
-"""One job at a time per chat, in arrival order; pieces of a long paste become one job.
+"""One job at a time per chat, in arrival order; pieces of a long paste, and the photos of an
+album, become one job.
 
 Telegram splits a long paste into several messages of up to 4096 characters that arrive within a
 second or two. A long piece therefore keeps its job open for more pieces for `join_window`
 seconds; a short message (the usual case, and the last piece of a paste) closes it at once, so
-ordinary messages never wait.
+ordinary messages never wait. The photos of an album arrive as separate messages sharing a
+`media_group_id` (the piece's `group`): each keeps the job open for the next for `join_window`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Piece:
     message_id: int
     reply_to: int | None = None
     joins: bool = True  # False: a job of its own, never part of a long paste (a file's notes)
+    group: str | None = None  # an album's media_group_id: its photos are one job
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Job:
 
     @property
     def text(self) -> str:
-        return "\n".join(piece.text for piece in self.pieces)
+        return "\n".join(piece.text for piece in self.pieces if piece.text or not piece.group)
 
     @property
     def reply_to(self) -> int | None:
@@ -51,6 +54,15 @@ class Job:
     def point_of_no_return(self) -> None:
         """From here on GitHub is being written to: /cancel answers that it is too late."""
         self.cancellable = False
+
+
+def _joins(job: Job, piece: Piece) -> bool:
+    """Whether `piece` continues the job still gathering: the next part of a long paste, or
+    the next photo of the same album."""
+    last = job.pieces[-1]
+    if piece.group is not None or last.group is not None:
+        return piece.group == last.group
+    return piece.joins
 
 
 TaskFactory = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
@@ -74,7 +86,7 @@ class ChatJobs:
     def _gather_deadline(self, piece: Piece) -> float:
         now = asyncio.get_running_loop().time()
         long_piece = piece.joins and len(piece.text) >= LONG_PIECE_CHARS
-        return now + self._join_window if long_piece else now
+        return now + self._join_window if long_piece or piece.group else now
 
     def add(self, chat_id: int, piece: Piece) -> tuple[Job, bool]:
         """Queue a piece: (its job, True when the job is new, False when the piece joined).
@@ -83,7 +95,7 @@ class ChatJobs:
         """
         queue = self._queues.setdefault(chat_id, [])
         loop_time = asyncio.get_running_loop().time()
-        if piece.joins and queue and queue[-1].gather_until > loop_time:
+        if queue and queue[-1].gather_until > loop_time and _joins(queue[-1], piece):
             queue[-1].pieces.append(piece)
             queue[-1].gather_until = self._gather_deadline(piece)
             return queue[-1], False

@@ -6,15 +6,16 @@ text file over MAX_TEXT_FILE_BYTES, a document of a kind the bot does not read. 
 becomes a job like typed notes (bot/telegram/job_runner.py): the file is downloaded and heard
 or read when the job runs, in the chat's queue, and what was read is kept in the job record.
 
-A photo or image sent as a file is answered as before this existed (its caption is used as the
-notes, else the "only text" answer); images are another part's business.
+A photo (its largest size) or an image sent as a file goes into the post: its caption is the
+notes, the photos of an album (one `media_group_id`) are one job, and a photo sent while a post
+is current revises it. The image is fetched and made safe (bot.core.photos) when the job runs.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Audio, Bot, Document, Message, Update, VideoNote, Voice
+from telegram import Audio, Bot, Document, Message, PhotoSize, Update, VideoNote, Voice
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -69,8 +70,8 @@ class TelegramFiles:
 
 
 def attachment_in(message: Message, language: str | None) -> Attachment | None:
-    """The file the message's notes are in, or None when it carries no file the bot reads
-    (a photo sent as a file). Raises InputRefused for a file refused before downloading."""
+    """The file the message's notes are in, or its photo, or None when it carries no file the
+    bot reads. Raises InputRefused for a file refused before downloading."""
     found = _file_of(message)
     if found is None:
         return None
@@ -79,17 +80,20 @@ def attachment_in(message: Message, language: str | None) -> Attachment | None:
     size = file.file_size
     if kind == "document" and size and size > MAX_TEXT_FILE_BYTES:
         raise FileTooLong(name or "This file", size, MAX_TEXT_FILE_BYTES)
-    hint = language if kind != "document" else None
-    attachment = Attachment(kind, file.file_id, name, size, hint)
+    hint = language if kind in ("voice", "audio", "video_note") else None
+    caption = (message.caption or "").strip() or None if kind in ("photo", "image") else None
+    attachment = Attachment(kind, file.file_id, name, size, hint, caption)
     if size and size > DOWNLOAD_LIMIT_BYTES:
         raise FileTooBig(attachment.what, size, DOWNLOAD_LIMIT_BYTES)
     return attachment
 
 
-SentFile = Voice | Audio | VideoNote | Document
+SentFile = Voice | Audio | VideoNote | Document | PhotoSize
 
 
 def _file_of(message: Message) -> tuple[AttachmentKind, SentFile] | None:
+    if message.photo:
+        return "photo", message.photo[-1]  # the largest size comes last
     if message.voice:
         return "voice", message.voice
     if message.audio:
@@ -101,7 +105,7 @@ def _file_of(message: Message) -> tuple[AttachmentKind, SentFile] | None:
         return None
     kind = document_kind(document.file_name, document.mime_type)
     if kind == "image":
-        return None
+        return "image", document
     if kind == "other":
         accepted = accepted_files(DOWNLOAD_LIMIT_BYTES)
         raise UnsupportedFile(document.file_name or "this file", accepted)
@@ -145,7 +149,22 @@ class Files:
             return
         if await self.job_store.get(message.chat_id, message.message_id) is not None:
             return  # handled again after a restart: the job was already accepted
+        if attachment.picture and await self._in_an_album_job(message.chat_id, attachment):
+            return  # a later photo of an album, handled again after a restart
         caption = notes_in(message, context.bot.username)
         reply_to = replied_bot_message(message, context.bot)
+        if attachment.picture:
+            group = message.media_group_id
+            piece = Piece(caption, message.message_id, reply_to, joins=False, group=group)
+            await self.runner.accept(message, piece, photo=attachment)
+            return
         piece = Piece(caption, message.message_id, reply_to, joins=False)
         await self.runner.accept(message, piece, attachment=attachment)
+
+    async def _in_an_album_job(self, chat_id: int, photo: Attachment) -> bool:
+        """Whether an unfinished job of the chat already holds this photo (an album's later
+        photos have no job record of their own: they are in the first photo's)."""
+        return any(
+            record.chat_id == chat_id and any(i.file_id == photo.file_id for i in record.images)
+            for record in await self.job_store.unfinished()
+        )

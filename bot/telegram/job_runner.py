@@ -20,7 +20,9 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.attachments import Attachment, AttachmentReader, with_caption
 from bot.core.errors import InputRefused, NotesTooLong
+from bot.core.image_errors import ImageRefused
 from bot.core.jobs import JobRecord, JobStore
+from bot.core.photos import PhotoReader, Photos, default_request
 from bot.core.writer import Outcome, Writer
 from bot.telegram import keyboards, replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
@@ -52,27 +54,37 @@ class JobRunner:
         create_task: TaskFactory,
         join_window: float = 2.0,
         reader: AttachmentReader | None = None,
+        photos: PhotoReader | None = None,
     ) -> None:
         self.bot = bot
         self.writer = writer
         self.job_store = job_store
         self.reader = reader
+        self.photos = photos
         self._create_task = create_task
         self.queue = ChatJobs(self.run, join_window=join_window, create_task=create_task)
 
     # -- entering the queue ------------------------------------------------------------------
     async def accept(
-        self, message: Message, piece: Piece, *, attachment: Attachment | None = None
+        self,
+        message: Message,
+        piece: Piece,
+        *,
+        attachment: Attachment | None = None,
+        photo: Attachment | None = None,
     ) -> None:
-        """Queue the writer's notes: a new job with a status message, or more of a long paste.
-        With an `attachment` the notes are in that file (and `piece.text` is its caption)."""
+        """Queue the writer's notes: a new job with a status message, or more of a long paste
+        or of an album. With an `attachment` the notes are in that file (and `piece.text` is
+        its caption); a `photo` goes into the post (and `piece.text` is its caption)."""
         chat_id = message.chat_id
         queued_behind = self.queue.busy(chat_id) or self.queue.waiting(chat_id) > 0
         job, is_new = self.queue.add(chat_id, piece)
         if not is_new:
-            # A further piece of a long paste: the job's durable text grows with it.
+            # A further piece of a long paste or album: the job's durable record grows with it.
             if isinstance(job.record, JobRecord):
                 job.record.text = job.text
+                if photo is not None:
+                    job.record.images.append(photo)
                 await self.job_store.save(job.record)
             return
         user = message.from_user
@@ -83,6 +95,7 @@ class JobRunner:
             reply_to=piece.reply_to,
             writer=(user.username or str(user.id)) if user else None,
             attachment=attachment,
+            images=[photo] if photo is not None else [],
         )
         job.record = record
         try:
@@ -138,7 +151,7 @@ class JobRunner:
             if not job.cancelled:
                 raise  # shutting down: the record says where to resume
             return _cancelled(record)
-        except InputRefused as exc:
+        except (InputRefused, ImageRefused) as exc:
             log.info("job %s refused its input: %s", record.key, exc)
             return _failed(record, exc)
         except Exception as exc:
@@ -150,13 +163,28 @@ class JobRunner:
         attachment = record.attachment
         if attachment is not None:
             await self._read(job, record, attachment)
+        photos = await self._photos(record) if record.images else None
         if len(record.text) > MAX_REQUEST_CHARS:
             raise NotesTooLong(len(record.text), MAX_REQUEST_CHARS)
         if job.queued and attachment is None and record.status_message_id is not None:
             await self._edit_status(record, replies.WORKING)
         return await self.writer.handle(
-            record, checkpoint=self.job_store.save, before_publish=job.point_of_no_return
+            record,
+            checkpoint=self.job_store.save,
+            before_publish=job.point_of_no_return,
+            photos=photos,
         )
+
+    async def _photos(self, record: JobRecord) -> Photos:
+        """The job's photos, fetched and made safe (again on a resume: same bytes, same names);
+        photos without a caption ask for a post about them."""
+        if self.photos is None:
+            raise RuntimeError("a job with photos, but no PhotoReader was given")
+        with record.timed("read_ms"):
+            photos = await self.photos.read(record.images)
+        if not record.text.strip():
+            record.text = default_request(len(photos.images))
+        return photos
 
     # -- notes sent as a file --------------------------------------------------------------
     async def _read(self, job: Job, record: JobRecord, attachment: Attachment) -> None:
@@ -246,7 +274,8 @@ def _failed(record: JobRecord, exc: Exception) -> Answer:
     text = replies.failure(exc, draft_kept=record.draft is not None)
     record.state, record.error = "failed", text
     # Trying again cannot change what was sent; anything else may well work the next time.
-    keyboard = None if isinstance(exc, InputRefused) else keyboards.retry_keyboard(record)
+    refused = isinstance(exc, InputRefused | ImageRefused)
+    keyboard = None if refused else keyboards.retry_keyboard(record)
     return Answer(text, keyboard)
 
 

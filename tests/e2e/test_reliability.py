@@ -234,10 +234,9 @@ def test_an_update_fetched_but_not_handled_before_a_crash_is_handled_on_start(
 # -- bad input ---------------------------------------------------------------------------------
 
 
-def test_stickers_photos_and_locations_get_a_clear_answer(
+def test_stickers_and_locations_get_a_clear_answer(
     bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI
 ) -> None:
-    photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
     sticker = {
         "file_id": "s1",
         "file_unique_id": "su1",
@@ -249,7 +248,6 @@ def test_stickers_photos_and_locations_get_a_clear_answer(
     }
     for fields in (
         {"sticker": sticker},
-        {"photo": photo},
         {"location": {"latitude": 1.0, "longitude": 2.0}},
     ):
         expected = len(telegram.bot_messages(WRITER_ID)) + 1
@@ -257,15 +255,6 @@ def test_stickers_photos_and_locations_get_a_clear_answer(
         telegram.wait_until(lambda: len(telegram.bot_messages(WRITER_ID)) == expected)  # noqa: B023
         assert "I can only work with text" in telegram.bot_messages(WRITER_ID)[-1].text
     assert workers_ai.run_requests() == []
-
-
-def test_a_photo_caption_is_used_as_the_notes(
-    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI
-) -> None:
-    photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
-    telegram.send_message_update(WRITER_ID, {"photo": photo, "caption": REQUEST})
-    telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #1", timeout=30)
-    assert REQUEST in workers_ai.run_requests()[0]["messages"][-1]["content"]
 
 
 def test_whitespace_only_text_is_answered_without_a_model_call(

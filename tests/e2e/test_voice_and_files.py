@@ -145,12 +145,16 @@ def test_other_files_get_the_list_of_what_is_accepted(
     refused = answer(telegram, "⚠️")
     assert refused.text == (
         "⚠️ I can't read report.pdf. I read voice notes, audio files and round video notes (up "
-        "to 20 MB), and .md, .markdown and .txt files (up to 100 kB). Or just type your notes."
+        "to 20 MB), photos and images, and .md, .markdown and .txt files (up to 100 kB). Or just "
+        "type your notes."
     )
-    # A photo sent as a file keeps the answer it always had.
+    # An image sent as a file goes into a post; a broken one is refused before the model.
     send_document(telegram, b"\xff\xd8\xff", "photo.jpg", mime_type="image/jpeg")
-    telegram.wait_for_bot_message(WRITER_ID, contains="I can only work with text", timeout=20)
-    assert nothing_fetched(telegram) and workers_ai.run_requests() == []
+    broken = telegram.wait_for_bot_message(
+        WRITER_ID, lambda m: "⚠️" in m.text and m.message_id > refused.message_id, timeout=20
+    )
+    assert "image" in broken.text
+    assert workers_ai.run_requests() == []
 
 
 def test_sigkill_after_hearing_then_restart_gives_one_pr_without_hearing_again(

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from bot.core.errors import PublishError
-from bot.core.ports import ChatMessage, FileCommit, FilesCommit, PullRef, PullState
+from bot.core.ports import (
+    ChatMessage,
+    FileCommit,
+    FilesCommit,
+    ImageInput,
+    PullRef,
+    PullState,
+)
 from bot.core.posts import PostFile
 
 T = TypeVar("T")
@@ -290,13 +297,17 @@ class FakeModel:
     model: str = "@cf/test/fake-model"
     answers: list[str] = field(default_factory=list)
     requests: list[list[ChatMessage]] = field(default_factory=list)
+    images: list[list[ImageInput]] = field(default_factory=list)
 
     def will_write(self, title: str, body: str = "Hi there.") -> None:
         self.answers.append(model_answer(title, body))
 
-    async def complete(self, messages: Sequence[ChatMessage]) -> str:
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+    ) -> str:
         await asyncio.sleep(0)
         self.requests.append(list(messages))
+        self.images.append(list(images))
         return self.answers.pop(0) if self.answers else model_answer("Hello, world")
 
 

@@ -57,8 +57,8 @@ def test_document_kind(name: str | None, mime: str | None, kind: str) -> None:
 
 def test_the_accepted_sentence_names_every_kind_and_both_limits() -> None:
     assert accepted_files(20 * 2**20) == (
-        "I read voice notes, audio files and round video notes (up to 20 MB), and .md, "
-        ".markdown and .txt files (up to 100 kB). Or just type your notes."
+        "I read voice notes, audio files and round video notes (up to 20 MB), photos and "
+        "images, and .md, .markdown and .txt files (up to 100 kB). Or just type your notes."
     )
 
 
@@ -195,8 +195,10 @@ def test_voice_audio_and_round_videos_carry_the_language_hint() -> None:
     assert text == Attachment("document", "id", "notes.md", 10, None)
 
 
-def test_images_sent_as_files_are_left_to_the_usual_answer() -> None:
-    assert attachment_in(message(document=_file(10, file_name="p.jpg")), None) is None
+def test_images_sent_as_files_go_into_the_post_with_their_caption() -> None:
+    image = attachment_in(message(document=_file(10, file_name="p.jpg"), caption=" Our cat "), None)
+    assert image == Attachment("image", "id", "p.jpg", 10, None, "Our cat")
+    assert image.picture and not image.spoken
     assert attachment_in(message(text="hello"), None) is None
 
 

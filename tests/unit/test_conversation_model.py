@@ -93,6 +93,19 @@ async def test_a_file_right_after_a_long_paste_is_a_job_of_its_own() -> None:
     assert jobs.add(2, Piece("more", 4))[1]  # a file's job never waits for more pieces
 
 
+async def test_the_photos_of_an_album_are_one_job_and_other_messages_are_not() -> None:
+    jobs = ChatJobs(lambda job: asyncio.sleep(0), join_window=0.5)
+    album, is_new = jobs.add(1, Piece("Our trip", 1, joins=False, group="g1"))
+    assert is_new
+    assert jobs.add(1, Piece("", 2, joins=False, group="g1")) == (album, False)
+    assert jobs.add(1, Piece("Sunset", 3, joins=False, group="g1")) == (album, False)
+    assert album.text == "Our trip\nSunset"
+    other, is_new = jobs.add(1, Piece("", 4, joins=False, group="g2"))
+    assert is_new and other is not album  # another album
+    typed, is_new = jobs.add(1, Piece("a" * LONG_PIECE_CHARS, 5))
+    assert is_new and typed is not other  # a paste never joins an album
+
+
 async def test_jobs_run_one_at_a_time_per_chat_and_in_parallel_across_chats() -> None:
     active: dict[int, int] = {}
     overlap_in_chat = False

@@ -88,7 +88,7 @@ async def test_each_step_is_checkpointed_in_order() -> None:
         PullOpened,
     ]
     assert saved.states[0] == BranchClaimed(DATE, BRANCH, repo.branches["main"])
-    assert saved.states[1] == FileClaimed(DATE, BRANCH, PATH)
+    assert saved.states[1] == FileClaimed(DATE, BRANCH, PATH, repo.branches["main"])
     assert repo.writes == NEW_POST_WRITES
     assert_one_post(repo, thread)
     assert repo.post_branches() == [BRANCH]
@@ -193,7 +193,7 @@ async def test_an_existing_file_is_never_overwritten() -> None:
     saved = Saved()
     thread = await publisher(repo).new_post(DRAFT, "notes", None, saved)
     second = PATH.replace(".md", "-2.md")
-    assert FileClaimed(DATE, BRANCH, second) in saved.states
+    assert FileClaimed(DATE, BRANCH, second, repo.branches["main"]) in saved.states
     assert repo.files(BRANCH)[PATH] == "---\ntitle: Mine\n---\nHands off.\n"
     assert_one_post(repo, thread, path=second)
 
