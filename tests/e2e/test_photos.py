@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from tests.botprocess import WRITER_ID, BotProcess
@@ -211,3 +212,48 @@ def test_sigkill_while_drafting_an_album_then_restart_gives_one_post_with_every_
     assert new_commits == 1
     images = [p for p in github.files(branch) if p.endswith(".jpg")]
     assert len(images) == 3
+
+
+# The Git data writes of a post with images: GitHub does each, and the bot dies waiting for the
+# answer (the ref update: the commit is on the branch already; earlier ones: it is not yet).
+IMAGE_COMMIT_WRITES = {
+    "blob": ("POST", r"/git/blobs$"),
+    "tree": ("POST", r"/git/trees$"),
+    "commit": ("POST", r"/git/commits$"),
+    "ref update": ("PATCH", r"/git/refs/heads/"),
+}
+
+
+@pytest.mark.parametrize("lost", list(IMAGE_COMMIT_WRITES))
+def test_sigkill_while_the_images_are_committed_then_restart_gives_one_commit(
+    lost: str,
+    bot_env: dict[str, str],
+    telegram: FakeTelegram,
+    workers_ai: FakeWorkersAI,
+    github: FakeGitHub,
+    tmp_path: Path,
+) -> None:
+    method, path = IMAGE_COMMIT_WRITES[lost]
+    first = BotProcess(bot_env, tmp_path, telegram).start()
+    workers_ai.queue_reply(ALBUM_POST)
+    github.lose_next_answer(method, path, delay=10)
+    for n, colour in enumerate([(250, 0, 0), (0, 250, 0)]):
+        send_photo(telegram, jpeg(colour, gps=True), media_group_id="album3", caption=f"Lake {n}")
+    github.wait_until(lambda: github.requests_to(method, path), timeout=30)
+    first.kill()
+    github.clear_faults()
+
+    second = BotProcess(bot_env, tmp_path, telegram).start()
+    try:
+        done = answer(telegram, "Pull request #")
+    finally:
+        second.stop()
+    assert "✅ Pull request <b>#1</b>" in done.raw_text
+    [pull] = github.pulls()
+    branch = pull["head"]
+    assert len(github.commits(branch)) - len(github.commits("main")) == 1  # one commit
+    files = github.raw_files(branch)
+    images = sorted(p for p in files if p.endswith(".jpg"))
+    assert len(images) == 2  # each image once, under its content-hash name
+    assert len({files[p] for p in images}) == 2
+    assert len(workers_ai.run_requests()) == 1  # the draft was kept, not asked for again
