@@ -1,25 +1,41 @@
-"""Several files in one commit through GitHub's Git data API: BlogRepository.commit_files
-(a post and its images land together, so the pull request never shows a post without them).
+"""Several files in one commit through GitHub's Git data API (a post and its images land
+together, so the pull request never shows a post without them).
 
-For n files of which k cannot go inline (binary, or text over INLINE_TEXT_LIMIT) it costs
-k + 4 requests, k + 3 of them writes:
+A file goes inline in the tree request when it is text up to INLINE_TEXT_LIMIT; any other (an
+image) costs a blob request of its own. For k such files:
+
+BlogRepository.create_branch_with_files, a new post's branch born with its commit, k + 3
+requests, all writes:
+
+    POST  /git/blobs                   once per binary file (base64)
+    POST  /git/trees                   base_tree = the base commit's tree; text files inline
+    POST  /git/commits                 parents = [base head]
+    POST  /git/refs                    refs/heads/{branch} at the new commit
+
+The base commit's tree comes with the base head (BlogRepository.base_commit, one request), so a
+new post with k images is k + 5 requests with that read and the pull request.
+
+BlogRepository.commit_files, a later commit on an existing branch, k + 4 requests, k + 3 writes:
 
     GET   /git/commits/{parent}        the parent's tree
-    POST  /git/blobs                   once per binary file (base64)
-    POST  /git/trees                   base_tree = the parent's tree; text files inline
+    POST  /git/blobs                   once per binary file
+    POST  /git/trees                   base_tree = the parent's tree
     POST  /git/commits                 parents = [parent]
     PATCH /git/refs/heads/{branch}     sha = the new commit, force = false (a fast-forward)
 
-A post with k images is k + 4 requests. Every write spends the write budget.
+Every write spends the write budget.
 
 Lost answers: blobs and trees are named by their content, so a repeated POST makes the same
-object (and PyGithub's retry of a lost blob, tree or ref update meets the same result). A
-commit made whose ref update never happened is left dangling, and the next attempt makes an
-identical one. A ref update that happened but whose answer was lost (every retry failed too)
-makes the next attempt's update no longer a fast-forward (422): the branch's head is then
-read, and adopted when its parent is `parent_sha` and its tree is exactly the tree this
-attempt built (the same files on the same parent tree hash to the same tree). Anything else
-on the branch is someone else's commit: nothing is forced, the call fails.
+object (and PyGithub's retry of a lost blob or tree meets the same result). A commit made whose
+ref creation or update never happened is left dangling, and the next attempt makes an identical
+one. A ref creation that happened but whose answer was lost is met by the next one as 422
+"Reference already exists"; a ref update that happened makes the next one no longer a
+fast-forward (422). Either way the branch's head is then read, and adopted when its parent is
+the parent given and its tree is exactly the tree this attempt built (the same files on the same
+parent tree hash to the same tree). A new branch found still at the base commit (created empty
+for this post by an earlier attempt) is fast-forwarded to the new commit. Anything else on the
+branch is someone else's commit: nothing is forced; a new branch's name is reported taken (the
+core claims the next name), a later commit fails.
 """
 
 from __future__ import annotations
@@ -81,23 +97,74 @@ class GitData:
     def commit_files(
         self, *, branch: str, parent_sha: str, files: Mapping[str, bytes], message: str
     ) -> FilesCommit:
-        if not files:
-            raise ValueError("commit_files needs at least one file")
-        files = {checked_path(path): bytes(data) for path, data in sorted(files.items())}
-        blobs = {path: git_blob_sha(data) for path, data in files.items()}
-        parent = self._get(f"/git/commits/{parent_sha}")
-        entries = [self._tree_entry(path, data, blobs[path]) for path, data in files.items()]
-        tree = self._write("POST", "/git/trees", base_tree=parent["tree"]["sha"], tree=entries)
-        commit = self._write(
-            "POST", "/git/commits", message=message, tree=tree["sha"], parents=[parent_sha]
-        )
+        files, blobs = _checked(files)
+        parent_tree = self._get(f"/git/commits/{parent_sha}")["tree"]["sha"]
+        tree, commit = self._tree_and_commit(parent_sha, parent_tree, files, blobs, message)
         try:
             self._write("PATCH", _ref_path(branch), sha=commit["sha"], force=False)
         except GithubException as exc:
             if exc.status != 422:  # 422: not a fast-forward, or no such branch
                 raise
-            commit = self._adopted(branch, parent_sha, tree["sha"])
-        return FilesCommit(commit["sha"], str(commit.get("html_url") or ""), blobs)
+            commit = self._adopted(branch, parent_sha, tree)
+        return FilesCommit(commit["sha"], _html_url(commit), blobs)
+
+    def create_branch_with_files(
+        self,
+        *,
+        branch: str,
+        parent_sha: str,
+        parent_tree: str,
+        files: Mapping[str, bytes],
+        message: str,
+    ) -> FilesCommit | None:
+        files, blobs = _checked(files)
+        tree, commit = self._tree_and_commit(parent_sha, parent_tree, files, blobs, message)
+        try:
+            self._write("POST", "/git/refs", ref=f"refs/heads/{branch}", sha=commit["sha"])
+        except GithubException as exc:
+            if exc.status != 422 or "already exists" not in _message(exc):
+                raise
+            found = self._existing_branch(branch, parent_sha, tree, commit)
+            if found is None:
+                return None
+            commit = found
+        return FilesCommit(commit["sha"], _html_url(commit), blobs)
+
+    def _tree_and_commit(
+        self,
+        parent_sha: str,
+        parent_tree: str,
+        files: Mapping[str, bytes],
+        blobs: Mapping[str, str],
+        message: str,
+    ) -> tuple[str, dict[str, Any]]:
+        """The tree of `files` over `parent_tree` and a commit of it on `parent_sha`."""
+        entries = [self._tree_entry(path, data, blobs[path]) for path, data in files.items()]
+        tree = self._write("POST", "/git/trees", base_tree=parent_tree, tree=entries)["sha"]
+        commit = self._write(
+            "POST", "/git/commits", message=message, tree=tree, parents=[parent_sha]
+        )
+        return str(tree), commit
+
+    def _existing_branch(
+        self, branch: str, base_sha: str, tree_sha: str, made: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The commit a new branch that already exists ends at: its head when that is this very
+        change on `base_sha`; `made` when the branch was still at `base_sha` (moved on to it);
+        None when the branch is someone else's."""
+        head = self._head(branch)
+        if head == made["sha"]:  # a retried creation whose first try was done
+            return made
+        if head == base_sha:
+            try:
+                self._write("PATCH", _ref_path(branch), sha=made["sha"], force=False)
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                return self._adopted(branch, base_sha, tree_sha)
+            return made
+        commit = self._get(f"/git/commits/{head}")
+        return commit if _is_change(commit, base_sha, tree_sha) else None
 
     def _tree_entry(self, path: str, data: bytes, sha: str) -> dict[str, str]:
         entry = {"path": path, "mode": _FILE_MODE, "type": "blob"}
@@ -113,8 +180,18 @@ class GitData:
     def _adopted(self, branch: str, parent_sha: str, tree_sha: str) -> dict[str, Any]:
         """The branch's head when it is this very change on `parent_sha` (an earlier attempt's
         commit whose ref update answer was lost); else the branch moved: refused."""
+        commit = self._get(f"/git/commits/{self._head(branch)}")
+        if _is_change(commit, parent_sha, tree_sha):
+            return commit
+        raise PublishError(
+            f"The branch {branch} changed on GitHub while this version was being saved "
+            "(someone else committed to it). Nothing was overwritten; please try again.",
+            status=409,
+        )
+
+    def _head(self, branch: str) -> str:
         try:
-            head = self._get(f"/git/ref/heads/{quote(branch, safe='/')}")["object"]["sha"]
+            return str(self._get(f"/git/ref/heads/{quote(branch, safe='/')}")["object"]["sha"])
         except GithubException as exc:
             if exc.status == 404:
                 raise PublishError(
@@ -122,15 +199,6 @@ class GitData:
                     status=422,
                 ) from exc
             raise
-        commit = self._get(f"/git/commits/{head}")
-        parents = [p.get("sha") for p in commit.get("parents", [])]
-        if commit["tree"]["sha"] == tree_sha and parents == [parent_sha]:
-            return commit
-        raise PublishError(
-            f"The branch {branch} changed on GitHub while this version was being saved "
-            "(someone else committed to it). Nothing was overwritten; please try again.",
-            status=409,
-        )
 
     def _get(self, path: str) -> dict[str, Any]:
         _, data = self._repo.requester.requestJsonAndCheck("GET", self._repo.url + path)
@@ -140,6 +208,29 @@ class GitData:
         self._spend()
         _, data = self._repo.requester.requestJsonAndCheck(verb, self._repo.url + path, input=body)
         return dict(data)
+
+
+def _checked(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The files in path order, each path checked, and the blob sha each will have."""
+    if not files:
+        raise ValueError("a commit needs at least one file")
+    checked = {checked_path(path): bytes(data) for path, data in sorted(files.items())}
+    return checked, {path: git_blob_sha(data) for path, data in checked.items()}
+
+
+def _is_change(commit: Mapping[str, Any], parent_sha: str, tree_sha: str) -> bool:
+    """Whether `commit` is exactly the change made of `tree_sha` on `parent_sha`."""
+    parents = [p.get("sha") for p in commit.get("parents", [])]
+    return bool(commit["tree"]["sha"] == tree_sha and parents == [parent_sha])
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or "").lower()
+
+
+def _html_url(commit: Mapping[str, Any]) -> str:
+    return str(commit.get("html_url") or "")
 
 
 def _ref_path(branch: str) -> str:

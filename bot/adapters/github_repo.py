@@ -4,7 +4,8 @@ PyGithub is synchronous, so every coroutine here runs its requests in a worker t
 never sees a thread. A new post costs four requests (base head, branch, file, pull request);
 the default branch is read once per process. A revision is one request, plus one when the
 title changes. Several files in one commit (a post and its images) go through the Git data API
-(bot/adapters/github_git.py).
+(bot/adapters/github_git.py): a new post with k images is k + 5 requests (the base branch with
+its tree, k blobs, the tree, the commit, the branch created at it, the pull request).
 
 GitHub may do a write and lose its answer (a 5xx or a timeout after the work). PyGithub retries
 such answers (see github_retry), and the retry meets the first try's work: "Reference already
@@ -32,7 +33,7 @@ from urllib3.util.retry import Retry
 from bot.adapters.github_git import GitData
 from bot.adapters.write_budget import WriteBudget
 from bot.core.errors import PublishError
-from bot.core.ports import FileCommit, FilesCommit, PullRef, PullState
+from bot.core.ports import BaseCommit, FileCommit, FilesCommit, PullRef, PullState
 from bot.core.posts import PostFile
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,10 @@ class GitHubRepository:
         """The base branch and the sha of its head commit: where a new post's branch starts."""
         return await self._off_loop(self._base_head)
 
+    async def base_commit(self) -> BaseCommit:
+        """The base branch, its head and the head's tree: one `GET /branches/{branch}`."""
+        return await self._off_loop(self._base_commit)
+
     async def create_branch(self, name: str, head_sha: str) -> bool:
         return await self._off_loop(lambda: self._create_branch(name, head_sha))
 
@@ -225,6 +230,26 @@ class GitHubRepository:
             )
         )
 
+    async def create_branch_with_files(
+        self,
+        *,
+        branch: str,
+        parent_sha: str,
+        parent_tree: str,
+        files: Mapping[str, bytes],
+        message: str,
+    ) -> FilesCommit | None:
+        files = dict(files)  # the caller's mapping is not read from another thread
+        return await self._off_loop(
+            lambda: self._git.create_branch_with_files(
+                branch=branch,
+                parent_sha=parent_sha,
+                parent_tree=parent_tree,
+                files=files,
+                message=message,
+            )
+        )
+
     # -- the requests (blocking) -----------------------------------------------------------
     def _read_tree(self, commit_sha: str) -> list[str]:
         """Every file path at `commit_sha`, in one recursive tree read."""
@@ -266,6 +291,14 @@ class GitHubRepository:
     def _base_head(self) -> tuple[str, str]:
         base = self.base_branch()
         return base, self._repo.get_git_ref(f"heads/{base}").object.sha
+
+    def _base_commit(self) -> BaseCommit:
+        base = self.base_branch()
+        _, data = self._repo.requester.requestJsonAndCheck(
+            "GET", f"{self._repo.url}/branches/{quote(base, safe='/')}"
+        )
+        head = data["commit"]
+        return BaseCommit(base, str(head["sha"]), str(head["commit"]["tree"]["sha"]))
 
     def _create_branch(self, name: str, head_sha: str) -> bool:
         """Create branch `name` at head_sha; False when a branch of that name exists."""

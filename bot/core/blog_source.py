@@ -32,6 +32,7 @@ class LearnedBlog:
     profile: BlogProfile
     style: str  # an excerpt of recent posts: the blog's voice, for the model
     files_read: int
+    paths: frozenset[str] = frozenset()  # every file at head_sha (what a new post must not hit)
 
 
 class BlogKnowledge:
@@ -78,4 +79,5 @@ class BlogKnowledge:
             len(contents),
             profile.describe()[0],
         )
-        return LearnedBlog(head_sha, profile, style_sample(profile, contents), len(contents))
+        style = style_sample(profile, contents)
+        return LearnedBlog(head_sha, profile, style, len(contents), frozenset(paths))

@@ -84,6 +84,10 @@ class BlogRepository(Protocol):
         """The base branch and the sha of its head commit."""
         ...
 
+    async def base_commit(self) -> BaseCommit:
+        """The base branch, its head commit and that commit's tree, in one request."""
+        ...
+
     async def create_branch(self, name: str, head_sha: str) -> bool:
         """Create branch `name` at head_sha; False when a branch of that name exists."""
         ...
@@ -142,6 +146,33 @@ class BlogRepository(Protocol):
         a commit of `parent_sha` with exactly these files (an earlier attempt whose answer was
         lost), that commit. PublishError when the branch has moved anywhere else."""
         ...
+
+    async def create_branch_with_files(
+        self,
+        *,
+        branch: str,
+        parent_sha: str,
+        parent_tree: str,
+        files: Mapping[str, bytes],
+        message: str,
+    ) -> FilesCommit | None:
+        """A new branch `branch` created at a new commit, child of `parent_sha` (the base head),
+        writing `files` over `parent_tree` (that commit's tree): a post and its images, so the
+        branch never exists without them. When a branch of that name exists already: its head
+        is adopted when it is a commit of `parent_sha` with exactly these files (an earlier
+        attempt whose answer was lost); a branch still at `parent_sha` (created empty for this
+        post by an earlier attempt) is moved on to the new commit; any other branch is someone
+        else's: None, nothing written to it."""
+        ...
+
+
+@dataclass(frozen=True)
+class BaseCommit:
+    """The base branch's head: where a new post's branch starts."""
+
+    branch: str
+    sha: str
+    tree_sha: str  # the head commit's tree: the new commit's files go on top of it
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ A new post moves through
 
     BranchClaimed -> FileClaimed -> FileCommitted -> PullOpened
 
+(a post with images goes from BranchClaimed straight to FileCommitted: its branch is created at
+the commit of the post and its images)
+
 and a revision has one state, RevisionCommitted. A *claim* is saved before the GitHub request
 that creates the thing it names, so that after a lost answer or a crash the next attempt knows
 which name it used and recognises its own branch or file instead of making another; the other
@@ -25,11 +28,18 @@ class BranchClaimed:
 
     A branch of this name pointing at `base_sha` is this job's own. `base_sha` is None only in
     records written by a version that did not record it: the recorded name alone is trusted.
+
+    `base_tree` (the base commit's tree) is set for a post with images: its branch is created
+    directly at the commit of the post and its images (one request less than a branch at the
+    base moved on later), and a branch of this name whose head is exactly that change on
+    `base_sha` is this job's own. None (a post without images, or a record written before):
+    the branch is created at `base_sha` and the post committed onto it.
     """
 
     date: str  # the post's date (ISO, seconds), fixed by the first attempt
     branch: str
     base_sha: str | None
+    base_tree: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def progress_from_json(data: dict[str, Any]) -> Progress:
         return RevisionCommitted(FileCommit(**data["commit"]))
     date, branch = str(data["date"]), str(data["branch"])
     if step == "branch-claimed":
-        return BranchClaimed(date, branch, data["base_sha"])
+        return BranchClaimed(date, branch, data["base_sha"], data.get("base_tree"))
     if step == "file-claimed":
         return FileClaimed(date, branch, data["path"], data.get("base_sha"))
     commit = FileCommit(**data["commit"])

@@ -10,6 +10,12 @@ A new post is three steps, each checkpointed (bot.core.progress):
    next path (`-2.md`, `-3.md`…) is claimed.
 3. **ensure the pull request**: open it from the branch; one open from it already is this job's.
 
+A post with images does steps 1 and 2 as one: the branch is created at the commit of the post
+and its images (BlogRepository.create_branch_with_files), so a new post with k images costs
+k + 5 requests. Its path is the first name not taken in the base's tree (learned with the blog,
+so no request asks); a branch of the claimed name holding exactly this change on the base is
+this job's own, any other one is someone else's and the next name is claimed.
+
 A revision is one step, **ensure the commit** (a commit that already made exactly this change
 is adopted by the repository), after which the pull request's title follows the post's.
 
@@ -149,7 +155,7 @@ class Publisher:
         `photos` the post and its images are one commit (BlogRepository.commit_files)."""
         state: NewPostProgress
         if progress is None:
-            state = await self._first_claim(draft, author)
+            state = await self._first_claim(draft, author, with_tree=photos is not None)
             await checkpoint(state)
         else:
             state = progress
@@ -158,7 +164,11 @@ class Publisher:
             draft, datetime.fromisoformat(state.date), profile=profile, author=author
         )
         while not isinstance(state, PullOpened):
-            if isinstance(state, BranchClaimed):
+            if isinstance(state, BranchClaimed) and photos and state.base_tree:
+                state = await self._ensure_branch_with_post(
+                    state, post, draft, profile, author, photos
+                )
+            elif isinstance(state, BranchClaimed):
                 state = await self._ensure_branch(state, post)
             elif isinstance(state, FileClaimed):
                 state = await self._ensure_file(state, post, draft, profile, author, photos)
@@ -169,14 +179,23 @@ class Publisher:
         body = photos.body(profile, state.path, draft.body) if photos else draft.body
         return self._new_thread(state, replace(draft, body=body), request)
 
-    async def _first_claim(self, draft: Draft, author: str | None) -> BranchClaimed:
+    async def _first_claim(
+        self, draft: Draft, author: str | None, *, with_tree: bool = False
+    ) -> BranchClaimed:
+        """The first branch name, on the base head (`with_tree`: and its tree, same request)."""
         date = self._clock().isoformat(timespec="seconds")  # the post's date from now on
-        _, base_sha = await self.repository.base_head()
+        base_tree = None
+        if with_tree:
+            base = await self.repository.base_commit()
+            base_sha, base_tree = base.sha, base.tree_sha
+        else:
+            _, base_sha = await self.repository.base_head()
         learned = await self.knowledge.at(base_sha)  # learns only when the base moved
         post = self.render(
             draft, datetime.fromisoformat(date), profile=learned.profile, author=author
         )
-        return self._claim_branch(date, self._branch_names(post), base_sha, after=None)
+        names = self._branch_names(post)
+        return self._claim_branch(date, names, base_sha, after=None, base_tree=base_tree)
 
     async def _profile_for(self, state: NewPostProgress) -> BlogProfile:
         """The profile the post was first rendered with: its path must not change on resume."""
@@ -189,13 +208,19 @@ class Publisher:
         return [wanted, *(f"{wanted}-{n}" for n in range(2, MAX_NAME_ATTEMPTS + 1))]
 
     def _claim_branch(
-        self, date: str, names: Sequence[str], base_sha: str, *, after: str | None
+        self,
+        date: str,
+        names: Sequence[str],
+        base_sha: str,
+        *,
+        after: str | None,
+        base_tree: str | None = None,
     ) -> BranchClaimed:
         name = _next_name(names, after, skip=self._claimed)
         if name is None:
             raise PublishError(f"Could not find a free branch name for {names[0]}.")
         self._claimed.add(name)
-        return BranchClaimed(date, name, base_sha)
+        return BranchClaimed(date, name, base_sha, base_tree)
 
     async def _ensure_branch(
         self, claim: BranchClaimed, post: PostFile
@@ -216,6 +241,62 @@ class Publisher:
         if head is None:
             return False
         return claim.base_sha is None or head == claim.base_sha
+
+    async def _ensure_branch_with_post(
+        self,
+        claim: BranchClaimed,
+        post: PostFile,
+        draft: Draft,
+        profile: BlogProfile,
+        author: str | None,
+        photos: Photos,
+    ) -> FileCommitted | BranchClaimed:
+        """Create the claimed branch at the commit of the post and its images, or recognise it
+        as this job's own; else claim the next name."""
+        assert claim.base_sha is not None and claim.base_tree is not None
+        self._claimed.add(claim.branch)  # a resumed claim too
+        taken = (await self.knowledge.at(claim.base_sha)).paths  # learned: no request
+        planned = self._free_post(post, draft, profile, author, claim.date, taken)
+        placed = photos.placed(profile, planned)
+        done = await self.repository.create_branch_with_files(
+            branch=claim.branch,
+            parent_sha=claim.base_sha,
+            parent_tree=claim.base_tree,
+            files=placed.files,
+            message=f"Add post: {draft.title}",
+        )
+        self._claimed.discard(claim.branch)  # this job's commit is on it, or it is not ours
+        if done is not None:
+            commit = FileCommit(done.blobs[planned.path], done.sha, done.url)
+            return FileCommitted(claim.date, claim.branch, planned.path, commit)
+        return self._claim_branch(
+            claim.date,
+            self._branch_names(post),
+            claim.base_sha,
+            after=claim.branch,
+            base_tree=claim.base_tree,
+        )
+
+    def _free_post(
+        self,
+        post: PostFile,
+        draft: Draft,
+        profile: BlogProfile,
+        author: str | None,
+        date: str,
+        taken: Container[str],
+    ) -> PostFile:
+        """The post under the first of its names (`-2`, `-3`…) that no file in `taken` has."""
+        when = datetime.fromisoformat(date)
+        for n in range(1, MAX_NAME_ATTEMPTS + 1):
+            candidate = (
+                post
+                if n == 1
+                else self.render(draft, when, profile=profile, suffix=n, author=author)
+            )
+            if candidate.path not in taken:
+                return candidate
+        raise PublishError(f"Could not find a free file name for {post.path}.")
 
     async def _ensure_file(
         self,

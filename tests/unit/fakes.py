@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 
 from bot.core.errors import PublishError
 from bot.core.ports import (
+    BaseCommit,
     ChatMessage,
     FileCommit,
     FilesCommit,
@@ -37,6 +38,7 @@ Write = Literal[
     "close_pull",
     "delete_branch",
     "commit_files",
+    "create_branch_with_files",
 ]
 FaultKind = Literal["fail", "lose", "crash"]
 GITHUB_DOWN = "GitHub is having trouble right now (502). Try again in a few minutes."
@@ -119,6 +121,16 @@ class FakeBlogRepository:
     async def base_head(self) -> tuple[str, str]:
         await asyncio.sleep(0)
         return self.base, self.branches[self.base]
+
+    async def base_commit(self) -> BaseCommit:
+        await asyncio.sleep(0)
+        head = self.branches[self.base]
+        return BaseCommit(self.base, head, self.tree_of(head))
+
+    @staticmethod
+    def tree_of(commit_sha: str) -> str:
+        """The (made-up) sha of a commit's tree."""
+        return _sha("tree", commit_sha)
 
     async def create_branch(self, name: str, head_sha: str) -> bool:
         def work() -> bool:
@@ -215,31 +227,78 @@ class FakeBlogRepository:
             head = self.branches.get(branch)
             if head is None:
                 raise PublishError(f"The branch {branch} no longer exists.", status=422)
-            parent = self.commits[parent_sha]
-            texts, binaries = dict(parent.files), dict(parent.binaries)
-            blobs: dict[str, str] = {}
-            for path, data in files.items():
-                try:
-                    texts[path], blobs[path] = data.decode(), _sha("blob", data.decode())
-                    binaries.pop(path, None)
-                except UnicodeDecodeError:
-                    binaries[path], blobs[path] = bytes(data), _sha("binary", data.hex())
-                    texts.pop(path, None)
+            change = self._files_on(parent_sha, files)
             if head != parent_sha:  # GitHub: 422, not a fast-forward
-                made = self.commits[head]
-                if (made.parent, made.files, made.binaries) != (parent_sha, texts, binaries):
+                if not self._is_change(head, parent_sha, change):
                     raise PublishError(f"The branch {branch} changed on GitHub.", status=409)
-                return FilesCommit(head, self.commit_url(head), blobs)  # an earlier attempt's
-            content = [f"{p}={c}" for p, c in texts.items()]
-            content += [f"{p}={d.hex()}" for p, d in binaries.items()]
-            sha = _sha("commit", parent_sha, message, *sorted(content))
-            self.commits[sha] = FakeCommit(parent_sha, texts, message, binaries)
-            self.branches[branch] = sha
-            return FilesCommit(sha, self.commit_url(sha), blobs)
+                return FilesCommit(head, self.commit_url(head), change[2])  # an earlier attempt's
+            return self._commit_change(branch, parent_sha, change, message)
 
         return await self._write("commit_files", work)
 
+    async def create_branch_with_files(
+        self,
+        *,
+        branch: str,
+        parent_sha: str,
+        parent_tree: str,
+        files: Mapping[str, bytes],
+        message: str,
+    ) -> FilesCommit | None:
+        def work() -> FilesCommit | None:
+            if parent_tree != self.tree_of(parent_sha):
+                raise PublishError("GitHub refused the change (422: not a tree).", status=422)
+            change = self._files_on(parent_sha, files)
+            head = self.branches.get(branch)
+            if head is None or head == parent_sha:  # new, or made empty for this post before
+                return self._commit_change(branch, parent_sha, change, message)
+            if self._is_change(head, parent_sha, change):  # an earlier attempt's: adopted
+                return FilesCommit(head, self.commit_url(head), change[2])
+            return None  # someone else's branch
+
+        return await self._write("create_branch_with_files", work)
+
     # -- internals -------------------------------------------------------------------------
+    def _files_on(
+        self, parent_sha: str, files: Mapping[str, bytes]
+    ) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+        """The texts and binaries of `files` written over `parent_sha`'s, and their blob shas."""
+        parent = self.commits[parent_sha]
+        texts, binaries = dict(parent.files), dict(parent.binaries)
+        blobs: dict[str, str] = {}
+        for path, data in files.items():
+            try:
+                texts[path], blobs[path] = data.decode(), _sha("blob", data.decode())
+                binaries.pop(path, None)
+            except UnicodeDecodeError:
+                binaries[path], blobs[path] = bytes(data), _sha("binary", data.hex())
+                texts.pop(path, None)
+        return texts, binaries, blobs
+
+    def _is_change(
+        self,
+        sha: str,
+        parent_sha: str,
+        change: tuple[dict[str, str], dict[str, bytes], dict[str, str]],
+    ) -> bool:
+        made = self.commits[sha]
+        return (made.parent, made.files, made.binaries) == (parent_sha, change[0], change[1])
+
+    def _commit_change(
+        self,
+        branch: str,
+        parent_sha: str,
+        change: tuple[dict[str, str], dict[str, bytes], dict[str, str]],
+        message: str,
+    ) -> FilesCommit:
+        texts, binaries, blobs = change
+        content = [f"{p}={c}" for p, c in texts.items()]
+        content += [f"{p}={d.hex()}" for p, d in binaries.items()]
+        sha = _sha("commit", parent_sha, message, *sorted(content))
+        self.commits[sha] = FakeCommit(parent_sha, texts, message, binaries)
+        self.branches[branch] = sha
+        return FilesCommit(sha, self.commit_url(sha), blobs)
+
     async def _write(self, write: Write, work: Callable[[], T]) -> T:
         for _ in range(1 + self.slow.get(write, 0)):
             await asyncio.sleep(0)  # a request: other jobs run meanwhile

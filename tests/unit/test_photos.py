@@ -87,11 +87,11 @@ async def test_a_lost_answer_never_commits_the_post_and_its_photos_twice() -> No
     photos = Photos((image,), ("A red square",))
     draft = replace(DRAFT, body="Look:\n\n![A red square](image-1)\n")
     saved = Saved()
-    repo.next_write("commit_files", "lose")
+    repo.next_write("create_branch_with_files", "lose")
     with pytest.raises(PublishError):
         await publisher(repo).new_post(draft, "notes", None, saved, photos=photos)
     thread = await publisher(repo).new_post(draft, "notes", saved.last, saved, photos=photos)
-    assert repo.writes == ["create_branch", "commit_files", "commit_files", "create_pull"]
+    assert repo.writes == ["create_branch_with_files", "create_branch_with_files", "create_pull"]
     assert len(repo.new_commits(thread.branch)) == 1
     [image_path] = repo.binary_files(thread.branch)
     assert image_path.endswith(image.name)
