@@ -25,6 +25,8 @@ from tests.fakes.telegram import BotMessage, FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
 from tests.helpers_chat import FIRST, model_post, send_and_wait
 
+REPO_PATH = "/repos/acme/blog"
+
 GPS_IFD = 0x8825
 CAPACITY = Response.json(
     429,
@@ -215,12 +217,12 @@ def test_sigkill_while_drafting_an_album_then_restart_gives_one_post_with_every_
 
 
 # The Git data writes of a post with images: GitHub does each, and the bot dies waiting for the
-# answer (the ref update: the commit is on the branch already; earlier ones: it is not yet).
+# answer (the branch's creation: it exists already, at the commit; earlier ones: it does not).
 IMAGE_COMMIT_WRITES = {
     "blob": ("POST", r"/git/blobs$"),
     "tree": ("POST", r"/git/trees$"),
     "commit": ("POST", r"/git/commits$"),
-    "ref update": ("PATCH", r"/git/refs/heads/"),
+    "branch creation": ("POST", r"/git/refs$"),
 }
 
 
@@ -257,3 +259,33 @@ def test_sigkill_while_the_images_are_committed_then_restart_gives_one_commit(
     assert len(images) == 2  # each image once, under its content-hash name
     assert len({files[p] for p in images}) == 2
     assert len(workers_ai.run_requests()) == 1  # the draft was kept, not asked for again
+
+
+def test_a_new_post_with_three_images_costs_eight_github_requests(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    """k + 5 for k images, once the blog is learned (the first message of a process reads it)."""
+    workers_ai.queue_reply(FIRST)
+    send_and_wait(telegram, "A post about Postgres 17, 40% faster.", "Pull request #1")
+    send_and_wait(telegram, "/new", "starts a new post")
+    start = len(github.requests)
+    workers_ai.queue_reply(ALBUM_POST)
+    for n, colour in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)]):
+        send_photo(telegram, jpeg(colour), media_group_id="album4", caption=f"Lake {n}")
+
+    done = answer(telegram, "Pull request #2")
+    assert "✅ Pull request <b>#2</b>" in done.raw_text
+    made = [(r.method, r.path.removeprefix(REPO_PATH)) for r in github.requests[start:]]
+    assert made == [
+        ("GET", "/branches/main"),  # the base head and its tree
+        ("POST", "/git/blobs"),
+        ("POST", "/git/blobs"),
+        ("POST", "/git/blobs"),
+        ("POST", "/git/trees"),  # the post inline, over the base's tree
+        ("POST", "/git/commits"),
+        ("POST", "/git/refs"),  # the branch, born at that commit
+        ("POST", "/pulls"),
+    ]
+    branch = github.pull(2)["head"]
+    assert len(github.commits(branch)) - len(github.commits("main")) == 1
+    assert len([p for p in github.files(branch) if p.endswith(".jpg")]) == 3

@@ -319,3 +319,120 @@ def test_paths_outside_the_repository_are_refused_before_any_request(
     with pytest.raises(ValueError, match="at least one file"):
         commit(repository, base, {})
     assert github.requests == []
+
+
+# -- a new branch born at its commit ------------------------------------------------------------
+def create_with_files(
+    repository: GitHubRepository, files: dict[str, bytes], branch: str = BRANCH
+) -> FilesCommit | None:
+    base = asyncio.run(repository.base_commit())
+    return asyncio.run(
+        repository.create_branch_with_files(
+            branch=branch,
+            parent_sha=base.sha,
+            parent_tree=base.tree_sha,
+            files=files,
+            message="Add post",
+        )
+    )
+
+
+def test_the_base_commit_comes_with_its_tree_in_one_request(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    repository.verify_access()  # the default branch, as at start-up
+    github.requests.clear()
+    base = asyncio.run(repository.base_commit())
+    assert (base.branch, base.sha) == ("main", github.branches()["main"])
+    listed = asyncio.run(repository.read_tree(base.tree_sha))
+    assert listed == sorted(github.files("main"))
+    assert calls(github)[:1] == [("GET", "/branches/main")]
+    assert not github.errors
+
+
+@pytest.mark.parametrize("images", [0, 1, 3])
+def test_a_new_branch_with_k_images_costs_k_plus_3_writes_after_the_base_read(
+    github: FakeGitHub, repository: GitHubRepository, images: int
+) -> None:
+    repository.verify_access()
+    github.requests.clear()
+    files = post_files(images)
+    result = create_with_files(repository, files)
+    assert result is not None
+    assert calls(github) == [
+        ("GET", "/branches/main"),  # the base head and its tree
+        *[("POST", "/git/blobs")] * images,  # the post goes inline in the tree
+        ("POST", "/git/trees"),
+        ("POST", "/git/commits"),
+        ("POST", "/git/refs"),  # the branch, created at the new commit
+    ]
+    assert_one_commit(github, repository, result, files)
+    budget = repository._writes
+    assert isinstance(budget, CountingBudget)
+    assert budget.spent == images + 3 == len(github.write_requests())
+    assert not github.errors
+
+
+def test_a_lost_ref_creation_is_adopted_by_the_retry_and_by_the_next_attempt(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.lose_next_answer("POST", r"/git/refs$")  # PyGithub's retry: "already exists"
+    first = create_with_files(repository, post_files())
+    assert first is not None
+    assert_one_commit(github, repository, first, post_files())
+    github.requests.clear()
+    again = create_with_files(repository, post_files())  # a resumed job: the same change
+    assert again == first
+    assert calls(github)[-3:] == [
+        ("POST", "/git/refs"),  # 422 "Reference already exists"
+        ("GET", f"/git/ref/heads/{BRANCH}"),
+        ("GET", f"/git/commits/{first.sha}"),  # this change on this base: adopted
+    ]
+    assert_one_commit(github, repository, first, post_files())
+
+
+def test_a_lost_ref_creation_after_failed_retries_is_adopted_next_time(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.lose_next_answer("POST", r"/git/refs$")
+    github.fail_next("POST", r"/git/refs$", server_error(502), times=2)
+    with pytest.raises(PublishError, match="GitHub is having trouble"):
+        create_with_files(repository, post_files())
+    made = github.branches()[BRANCH]
+    result = create_with_files(repository, post_files())
+    assert result is not None and result.sha == made
+    assert_one_commit(github, repository, result, post_files())
+
+
+def test_a_branch_of_that_name_with_other_work_is_someone_elses(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    start_branch(github)
+    theirs = github.commit(BRANCH, {"README.md": "# Theirs\n"})
+    assert create_with_files(repository, post_files()) is None
+    assert github.branches()[BRANCH] == theirs
+    similar = create_with_files(repository, post_files(), branch=BRANCH + "-2")
+    assert similar is not None  # the next name is free
+
+
+def test_the_same_files_on_another_base_are_someone_elses(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    old_base = github.branches()["main"]
+    made = create_with_files(repository, post_files())
+    assert made is not None
+    github.commit("main", {"notes.txt": "merged meanwhile\n"})
+    assert create_with_files(repository, post_files()) is None  # its parent is not this base
+    assert github.branches()[BRANCH] == made.sha
+    assert github.commits(BRANCH)[1]["sha"] == old_base
+
+
+def test_a_branch_still_at_the_base_is_moved_on_to_the_commit(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    """An earlier version created the branch empty at the base for this post."""
+    start_branch(github)
+    result = create_with_files(repository, post_files())
+    assert result is not None
+    assert_one_commit(github, repository, result, post_files())
+    assert ("PATCH", f"/git/refs/heads/{BRANCH}") in calls(github)
