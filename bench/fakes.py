@@ -20,10 +20,12 @@ from typing import Any
 from tests.fakes.base import RecordedRequest, Response
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.workers_ai import FakeWorkersAI, last_user_text, prompt_text
+from tests.fakes.workers_ai import WHISPER, FakeWorkersAI, last_user_text, prompt_text
 
 # Telegram methods that get no injected latency: the long poll is waiting when an update comes.
 NO_LATENCY_TELEGRAM = frozenset({"getUpdates"})
+FILE_DOWNLOAD = "file download"  # GET /file/bot<token>/<file_path>: not a method call
+SPEECH_RUN = "POST /ai/run/{speech model}"  # Whisper: its own label and latency
 
 _TELEGRAM_PATH = re.compile(r"^/bot[^/]*/([^/]+)/?$")
 
@@ -164,6 +166,8 @@ class BenchTelegram(_Timing, FakeTelegram):
         self.pull_url_marker = pull_url_marker
 
     def endpoint_of(self, request: RecordedRequest) -> str:
+        if request.path.startswith("/file/"):
+            return FILE_DOWNLOAD
         match = _TELEGRAM_PATH.match(request.path)
         if match is None:
             return request.path
@@ -178,7 +182,7 @@ class BenchTelegram(_Timing, FakeTelegram):
     def describe(
         self, request: RecordedRequest, endpoint: str, response: Response
     ) -> dict[str, Any]:
-        if endpoint in NO_LATENCY_TELEGRAM:
+        if endpoint in NO_LATENCY_TELEGRAM or endpoint == FILE_DOWNLOAD:
             return {}
         call = self.decode_call(request)
         params = call.params if call else {}
@@ -217,7 +221,8 @@ class BenchGitHub(_Timing, FakeGitHub):
 
 
 class BenchWorkersAI(_Timing, FakeWorkersAI):
-    """Workers AI whose run calls take `api_latency + run_latency`; it drafts benchmark posts."""
+    """Workers AI whose run calls take `api_latency + run_latency` (a speech model's:
+    `api_latency + speech_latency`); it drafts benchmark posts."""
 
     service = "workers_ai"
 
@@ -225,16 +230,20 @@ class BenchWorkersAI(_Timing, FakeWorkersAI):
         super().__init__(validate=False)
         self._init_timing()
         self.run_latency = 0.0  # the model's own time, on top of the per-call latency
+        self.speech_latency = 0.0  # the speech model's own time, likewise
         self.responder = bench_post
 
     def endpoint_of(self, request: RecordedRequest) -> str:
+        if request.path.endswith(f"/ai/run/{WHISPER}"):
+            return SPEECH_RUN
         if "/ai/run/" in request.path:
             return "POST /ai/run/{model}"
         return f"{request.method} {request.path}"
 
     def injected_for(self, endpoint: str, request: RecordedRequest) -> float:
         base = super().injected_for(endpoint, request)
-        return base + self.run_latency if endpoint == "POST /ai/run/{model}" else base
+        own = {"POST /ai/run/{model}": self.run_latency, SPEECH_RUN: self.speech_latency}
+        return base + own.get(endpoint, 0.0)
 
     def describe(
         self, request: RecordedRequest, endpoint: str, response: Response

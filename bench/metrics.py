@@ -13,6 +13,13 @@ calls serial it equals model latency + per-call latency x (GitHub calls + Telegr
 
 Model input of one message (6.): the input tokens are the fake Workers AI's `usage.prompt_tokens`
 (its tokenizer: words x 4/3), the characters those of every message's content the model reads.
+
+Media (7.): GitHub calls of a new post with k photos, counted like 2.; a voice note's own
+overhead, the same subtraction up to the edit that shows the transcript:
+
+    voice overhead = transcript shown - voice note queued - |union of the injected-latency
+                     intervals of the calls before it| (status, getFile, the file download,
+                     the speech model, the edit itself)
 """
 
 from __future__ import annotations
@@ -25,8 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.fakes import BENCH_PARAGRAPHS, Span
-from bench.runner import STYLE_BLOG, Message, Observations
+from bench.fakes import BENCH_PARAGRAPHS, SPEECH_RUN, Span
+from bench.runner import MEDIA_IMAGES, STYLE_BLOG, Message, Observations, VoiceNote
 from tests.fakes.workers_ai import count_tokens, prompt_text
 
 MB = 1024  # kB per MB (MiB, as the kernel's "kB" are KiB)
@@ -70,6 +77,8 @@ METRIC_IDS = (
     "model_input_revision_tokens",
     "blog_learning_first_message_calls",
     "blog_learning_later_calls",
+    *(f"github_calls_post_{k}_images" for k in MEDIA_IMAGES),
+    "voice_overhead_p50_ms",
 )
 
 
@@ -276,6 +285,7 @@ def compute(obs: Observations) -> tuple[list[Metric], dict[str, Any]]:
         memory,
         startup,
         model_input,
+        photos_and_voice,
     )
     for section in sections:
         found, detail = section(obs)
@@ -801,3 +811,83 @@ def model_input(obs: Observations) -> Section:
         ),
     ]
     return metrics, {"model_input": detail}
+
+
+def voice_path(spans: Sequence[Span], note: VoiceNote) -> list[Span]:
+    """The calls from queueing the voice note to the transcript shown. getFile and the file
+    download name no chat: phase 7 has one user at a time, so they are this one's."""
+    return [
+        s
+        for s in spans
+        if note.message.sent <= s.start < note.shown.end
+        and s.endpoint != "getUpdates"
+        and (_belongs(s, note.message.chat) or s.chat_id is None)
+    ]
+
+
+def voice_timing(spans: Sequence[Span], note: VoiceNote) -> MessageTiming:
+    """From queueing the voice note to the fake having shown the transcript (the edit done)."""
+    sent, shown = note.message.sent, note.shown.end
+    path = voice_path(spans, note)
+    injected = union_length(((s.start, s.start + s.injected) for s in path), sent, shown)
+    delivery = _delivery(spans, note.message)
+    busy = union_length(
+        ((s.received, s.written) for s in [*path, *([delivery] if delivery else [])]), sent, shown
+    )
+    return MessageTiming("voice", shown - sent, injected, sum(s.injected for s in path), busy)
+
+
+def photos_and_voice(obs: Observations) -> Section:
+    """7. GitHub calls of a new post with k photos; the voice note's own overhead."""
+    group = "7. Media"
+    posts = {m.images: github_counts(obs.spans, m) for m in obs.photo_posts}
+    metrics = []
+    for k in MEDIA_IMAGES:
+        counts = posts.get(k, Counter[str]())
+        metrics.append(
+            Metric(
+                f"github_calls_post_{k}_images",
+                group,
+                f"GitHub calls, new post with {k} image{'s' if k > 1 else ''}",
+                sum(counts.values()) if counts else float("nan"),
+                "calls",
+                f"≤ {k + 5}",
+                k + 5,
+                (_breakdown(counts) or "not measured") + " (the blog already learned)",
+            )
+        )
+    timings = [voice_timing(obs.spans, note) for note in obs.voice_notes]
+    overheads = [t.overhead * 1000 for t in timings]
+    speech = [s.injected * 1000 for s in obs.spans if s.endpoint == SPEECH_RUN and s.status == 200]
+    paths = [voice_path(obs.spans, note) for note in obs.voice_notes]
+    calls = _typical([Counter(s.endpoint for s in path) for path in paths])
+    detail = {
+        "posts": {str(k): dict(c) for k, c in sorted(posts.items())},
+        "post_totals": {str(k): sum(c.values()) for k, c in sorted(posts.items())},
+        "voice_notes": len(timings),
+        "voice_overhead_ms": [round(v, 2) for v in overheads],
+        "voice_to_transcript_ms_p50": round(percentile([t.reply * 1000 for t in timings], 50), 2),
+        "voice_injected_ms_p50": round(percentile([t.injected * 1000 for t in timings], 50), 2),
+        "voice_speech_model_ms": round(percentile(speech, 50), 2),
+        "voice_calls_to_transcript": dict(calls),
+        "voice_overhead_without_fake_time_ms_p50": round(
+            percentile([t.overhead_without_fakes * 1000 for t in timings], 50), 2
+        ),
+    }
+    metrics.append(
+        Metric(
+            "voice_overhead_p50_ms",
+            group,
+            f"Voice note to transcript shown, own overhead, p50 (n={len(timings)})",
+            percentile(overheads, 50),
+            "ms",
+            "—",
+            None,
+            f"to the transcript p50 {detail['voice_to_transcript_ms_p50']:.0f} ms − injected p50 "
+            f"{detail['voice_injected_ms_p50']:.0f} ms (the speech model "
+            f"{detail['voice_speech_model_ms']:.0f} ms of it) over {_breakdown(calls)}; "
+            f"minus the fakes' processing time too: p50 "
+            f"{detail['voice_overhead_without_fake_time_ms_p50']:.1f} ms",
+        )
+    )
+    return metrics, {"media": detail}

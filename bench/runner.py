@@ -2,10 +2,12 @@
 
 One bot process serves phases 1-4 in order (start-up, idle memory, sequential messages,
 concurrency, more jobs, memory again); extra processes are then started only to sample start-up
-time. Last, one more process writes to a second fake GitHub that holds a sample blog with posts
+time. Then one more process writes to a second fake GitHub that holds a sample blog with posts
 (phase 6, the model's input with the blog's style excerpt; the sequential messages of phase 1
-went to the bare default repository). Nothing here judges results: `bench.metrics` turns the
-observations into numbers.
+went to the bare default repository). Last, a fresh process gets what a phone sends (phase 7,
+bench.media): a post with 1 photo and one with an album of 3, counted on a third fake GitHub,
+then voice notes, timed up to the transcript being shown. Nothing here judges results:
+`bench.metrics` turns the observations into numbers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import media
 from bench.fakes import BenchGitHub, BenchTelegram, BenchWorkersAI, Span
 from tests import redis_server
 from tests.botprocess import bot_environment
@@ -34,6 +37,9 @@ SINGLE_USER = 20_000  # phase 3: the one-user baseline
 CONCURRENT_BASE = 30_000  # phase 3: N users at once; their revisions fill up phase 4
 STYLE_BASE = 40_000  # phase 6: as phase 1 (new post, then a revision), to a blog with posts
 STYLE_BLOG = "hugo-toml"  # tests/blogs/<kind>: the blog with posts of phase 6
+MEDIA_USER = 50_000  # phase 7: photos and voice notes
+MEDIA_TOPIC = 5000
+MEDIA_IMAGES = (1, 3)  # phase 7: a new post with this many photos each
 
 
 @dataclass
@@ -50,6 +56,8 @@ class Settings:
     github_pacing: bool = False  # keep the bot's GitHub write pacing (80 writes a minute)
     state: str = "sqlite"  # or "redis": a private redis-server (REDIS_URL), as on Heroku
     style_messages: int = 4  # phase 6: new post, revision, new post, revision
+    voice_notes: int = 10  # phase 7: voice notes, each revising the post with photos
+    speech_latency: float = 0.1  # the speech model's own time (phase 7)
     quick: bool = False
 
     @classmethod
@@ -61,6 +69,7 @@ class Settings:
             memory_jobs=12,
             startup_runs=1,
             settle=0.5,
+            voice_notes=3,
             quick=True,
         )
 
@@ -72,6 +81,15 @@ class Message:
     sent: float
     final: Span
     until: float = float("inf")  # end of the window its calls are attributed to
+    images: int = 0  # photos sent with it (phase 7)
+
+
+@dataclass
+class VoiceNote:
+    """A voice note of phase 7: sent at `message.sent`, its transcript shown by `shown`."""
+
+    message: Message
+    shown: Span
 
 
 @dataclass
@@ -104,6 +122,9 @@ class Observations:
     # branch ("default": the bare repository of phases 1-5; STYLE_BLOG: the sample blog).
     style: list[Message] = field(default_factory=list)
     repositories: dict[str, list[str]] = field(default_factory=dict)
+    # Phase 7: the posts with photos (to their own fake GitHub) and the voice notes.
+    photo_posts: list[Message] = field(default_factory=list)
+    voice_notes: list[VoiceNote] = field(default_factory=list)
 
 
 def new_request(topic: int) -> str:
@@ -223,6 +244,7 @@ class Harness:
         self.ai = BenchWorkersAI()
         self.fakes = (self.telegram, self.github, self.ai)
         self.blog_github: BenchGitHub | None = None  # phase 6: the blog with posts
+        self.media_github: BenchGitHub | None = None  # phase 7: photos and voice notes
         self.bot: BotRun | None = None
         self._runs = 0
         self.logs: list[Path] = []
@@ -251,14 +273,15 @@ class Harness:
             self.redis.stop()
 
     def all_fakes(self) -> list[BenchTelegram | BenchGitHub | BenchWorkersAI]:
-        return [*self.fakes, *([self.blog_github] if self.blog_github is not None else [])]
+        more = [g for g in (self.blog_github, self.media_github) if g is not None]
+        return [*self.fakes, *more]
 
     def users(self) -> list[int]:
         s = self.settings
         sequential = [SEQUENTIAL_BASE + i for i in range((s.messages + 1) // 2)]
         concurrent = [CONCURRENT_BASE + i for i in range(max(s.users, 1))]
         style = [STYLE_BASE + i for i in range((s.style_messages + 1) // 2)]
-        return [*sequential, SINGLE_USER, *concurrent, *style]
+        return [*sequential, SINGLE_USER, *concurrent, *style, MEDIA_USER]
 
     def environment(self, workdir: Path, github: BenchGitHub | None = None) -> dict[str, str]:
         extra = {"REDIS_URL": self.redis.url} if self.redis is not None else {}
@@ -314,12 +337,16 @@ class Harness:
         self.telegram.send_text(user, text, first_name=f"Writer{user}")
         return sent
 
-    def wait_final(self, chat: int, since: float, timeout: float = 30.0) -> Span:
+    def wait_final(
+        self, chat: int, since: float, timeout: float = 30.0, marker: str | None = None
+    ) -> Span:
+        """The answer with the pull request link (with `marker`: the first message holding it)."""
+
         def find() -> Span | None:
             for span in self.telegram.spans_between(since):
                 if span.chat_id != chat:
                     continue
-                if span.final:
+                if (span.final and marker is None) or (marker and marker in span.text):
                     return span
                 if span.text.startswith("⚠️"):
                     raise BenchError(f"chat {chat}: the bot answered with a failure: {span.text}")
@@ -351,6 +378,7 @@ class Harness:
         self.memory_phase(obs, concurrent)
         self.startup_samples(obs)
         self.style_phase(obs)
+        self.media_phase(obs)
         self.collect(obs)
         obs.seconds = time.monotonic() - began
         return obs
@@ -432,6 +460,40 @@ class Harness:
         self.bot, _ = self.start_bot(self.blog_github)
         obs.style = self.sequential(count, base=STYLE_BASE)
         self.bot.stop()
+
+    def media_phase(self, obs: Observations) -> None:
+        """7. A fresh bot process, its own fake GitHub: a text post (the process learns the blog
+        on its first message), then a new post with each of MEDIA_IMAGES photos (an album),
+        then voice notes revising the last one."""
+        s = self.settings
+        self.progress(f"media: new posts with {MEDIA_IMAGES} photos, {s.voice_notes} voice notes")
+        self.media_github = BenchGitHub()
+        self.media_github.start()
+        self.media_github.api_latency = s.api_latency
+        self.ai.speech_latency = s.speech_latency
+        self.bot, _ = self.start_bot(self.media_github)
+        user = MEDIA_USER
+        self.wait_final(user, self.send(user, new_request(MEDIA_TOPIC)))
+        for count in MEDIA_IMAGES:
+            self.wait_final(user, self.send(user, "/new"), marker="starts a new post")
+            time.sleep(s.gap)
+            sent = time.monotonic()
+            photos = [media.photo(MEDIA_TOPIC + count * 10 + n) for n in range(count)]
+            media.send_album(self.telegram, user, photos, new_request(MEDIA_TOPIC + count))
+            obs.photo_posts.append(self.answered(user, sent, images=count))
+        for index in range(s.voice_notes):
+            sent = time.monotonic()
+            media.send_voice(self.telegram, user, revision_request(MEDIA_TOPIC + 3, index))
+            shown = self.wait_final(user, sent, marker="I heard:")
+            obs.voice_notes.append(VoiceNote(self.answered(user, sent), shown))
+        self.bot.stop()
+
+    def answered(self, chat: int, sent: float, images: int = 0) -> Message:
+        """The message sent at `sent`, once answered; the calls of the next 0.2 s are its too."""
+        final = self.wait_final(chat, sent)
+        time.sleep(0.2)
+        kind = "photos" if images else "voice"
+        return Message(kind, chat, sent, final, until=time.monotonic(), images=images)
 
     def collect(self, obs: Observations) -> None:
         """What the fakes and the bot's logs recorded over the whole run."""

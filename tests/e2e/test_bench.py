@@ -3,8 +3,10 @@
 It runs the command end to end (fakes, the real bot process, the table, the JSON) and checks what
 holds on any machine: every section is there, every message got its answer with a pull request
 link, each new post opened one pull request, the API calls per message are the known ones, the
-fakes saw no contract problem, and the model input section compares the same requests without and
-with the blog's style excerpt and counts the GitHub reads spent learning the blog. Timings and
+fakes saw no contract problem, the model input section compares the same requests without and
+with the blog's style excerpt and counts the GitHub reads spent learning the blog, and the media
+section counts the GitHub calls of a new post with 1 and with 3 photos and times each voice note
+up to its transcript. Timings and
 memory are not judged: a quick run on a busy machine says nothing about them; the full
 `python -m bench` run does.
 """
@@ -54,7 +56,14 @@ CORRECTNESS_ROWS = (
     "telegram_stream_edits_per_second",
     "style_excerpt_added_tokens",
     "blog_learning_later_calls",
+    "github_calls_post_1_images",
+    "github_calls_post_3_images",
 )
+# Phase 7: a new post with k photos costs the base branch read, k blobs, the tree, the commit,
+# the branch created at it and the pull request; 3 voice notes in --quick.
+POST_WITH_IMAGES = {"GET /branches/{branch}": 1, "POST /git/trees": 1, "POST /git/commits": 1}
+POST_WITH_IMAGES |= {"POST /git/refs": 1, "POST /pulls": 1}
+VOICE_NOTES = 3
 VERDICTS = {True: "PASS", False: "**MISS**", None: "info"}
 
 
@@ -84,6 +93,7 @@ def test_every_section_and_metric_is_reported(quick_run: tuple[dict[str, Any], s
         "memory",
         "startup",
         "model_input",
+        "media",
     ]
     metrics = data["metrics"]
     assert [m["id"] for m in metrics] == list(METRIC_IDS)
@@ -236,3 +246,27 @@ def test_the_blog_is_learned_on_the_first_message_only(
     values = {m["id"]: m["value"] for m in data["metrics"]}
     assert values["blog_learning_first_message_calls"] == after["learning_reads"][0]
     assert values["blog_learning_later_calls"] == 0
+
+
+def test_a_post_with_k_photos_costs_k_plus_5_calls_and_voice_notes_are_timed(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    data, table = quick_run
+    media = data["details"]["media"]
+    for k in (1, 3):
+        assert media["posts"][str(k)] == {**POST_WITH_IMAGES, "POST /git/blobs": k}
+        assert media["post_totals"][str(k)] == k + 5
+    assert media["voice_notes"] == VOICE_NOTES
+    calls = media["voice_calls_to_transcript"]
+    # Up to the transcript: the status message, getFile, the download, the speech model, the
+    # edit that shows what was heard (the typing action too).
+    for call in ("sendMessage", "getFile", "file download", "POST /ai/run/{speech model}"):
+        assert calls.get(call) == 1, calls
+    assert calls.get("editMessageText", 0) >= 1, calls
+    assert len(media["voice_overhead_ms"]) == VOICE_NOTES
+    # The injected latency (the speech model's own time included) is below the time it took.
+    assert media["voice_injected_ms_p50"] > media["voice_speech_model_ms"] > 0
+    assert media["voice_to_transcript_ms_p50"] > media["voice_injected_ms_p50"]
+    values = {m["id"]: m["value"] for m in data["metrics"]}
+    assert values["voice_overhead_p50_ms"] > 0
+    assert "| 7. Media: GitHub calls, new post with 3 images | 8 calls | ≤ 8 | PASS |" in table
