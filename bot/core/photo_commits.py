@@ -1,6 +1,9 @@
-"""A post and its images as one commit (BlogRepository.commit_files), recognising its own
-commit after a lost answer: the images are named after their content and the post is compared
-with what the branch holds, so a retry never adds anything twice."""
+"""A post and its images as one commit (BlogRepository.commit_files) on a branch that exists,
+recognising its own commit after a lost answer: the images are named after their content and the
+post is compared with what the branch holds, so a retry never adds anything twice.
+
+A new post's branch is now created at its commit (bot.core.publishing); `commit_new_post` is
+what resumes a job saved by the version before, whose branch was first created at the base."""
 
 from __future__ import annotations
 
