@@ -4,9 +4,9 @@ One bot process serves phases 1-4 in order (start-up, idle memory, sequential me
 concurrency, more jobs, memory again); extra processes are then started only to sample start-up
 time. Then one more process writes to a second fake GitHub that holds a sample blog with posts
 (phase 6, the model's input with the blog's style excerpt; the sequential messages of phase 1
-went to the bare default repository). Last, a fresh process gets what a phone sends (phase 7,
-bench.media): a post with 1 photo and one with an album of 3, counted on a third fake GitHub,
-then voice notes, timed up to the transcript being shown. Nothing here judges results:
+went to the bare default repository). Last, that process gets what a phone sends (phase 7,
+bench.media): a post with 1 photo and one with an album of 3, their GitHub calls counted, then
+voice notes, timed up to the transcript being shown. Nothing here judges results:
 `bench.metrics` turns the observations into numbers.
 """
 
@@ -244,7 +244,6 @@ class Harness:
         self.ai = BenchWorkersAI()
         self.fakes = (self.telegram, self.github, self.ai)
         self.blog_github: BenchGitHub | None = None  # phase 6: the blog with posts
-        self.media_github: BenchGitHub | None = None  # phase 7: photos and voice notes
         self.bot: BotRun | None = None
         self._runs = 0
         self.logs: list[Path] = []
@@ -273,8 +272,7 @@ class Harness:
             self.redis.stop()
 
     def all_fakes(self) -> list[BenchTelegram | BenchGitHub | BenchWorkersAI]:
-        more = [g for g in (self.blog_github, self.media_github) if g is not None]
-        return [*self.fakes, *more]
+        return [*self.fakes, *([self.blog_github] if self.blog_github is not None else [])]
 
     def users(self) -> list[int]:
         s = self.settings
@@ -445,10 +443,9 @@ class Harness:
 
     def style_phase(self, obs: Observations) -> None:
         """6. A fresh bot process writes to a blog with posts: the same requests as the first
-        sequential messages (same topics), so only what the bot learned from the blog differs."""
+        sequential messages (same topics), so only what the bot learned from the blog differs.
+        The process keeps running for phase 7."""
         count = self.settings.style_messages
-        if count <= 0:
-            return
         self.progress(
             f"model input: {count} messages to tests/blogs/{STYLE_BLOG}, a blog with posts"
         )
@@ -458,22 +455,19 @@ class Harness:
         self.blog_github.start()
         self.blog_github.api_latency = self.settings.api_latency
         self.bot, _ = self.start_bot(self.blog_github)
-        obs.style = self.sequential(count, base=STYLE_BASE)
-        self.bot.stop()
+        obs.style = self.sequential(count, base=STYLE_BASE) if count > 0 else []
 
     def media_phase(self, obs: Observations) -> None:
-        """7. A fresh bot process, its own fake GitHub: a text post (the process learns the blog
-        on its first message), then a new post with each of MEDIA_IMAGES photos (an album),
-        then voice notes revising the last one."""
+        """7. Phase 6's process, the blog with posts (learned on phase 6's first message, or on a
+        typed post here): a new post with each of MEDIA_IMAGES photos (an album), then voice
+        notes revising the last one."""
+        assert self.bot is not None
         s = self.settings
         self.progress(f"media: new posts with {MEDIA_IMAGES} photos, {s.voice_notes} voice notes")
-        self.media_github = BenchGitHub()
-        self.media_github.start()
-        self.media_github.api_latency = s.api_latency
         self.ai.speech_latency = s.speech_latency
-        self.bot, _ = self.start_bot(self.media_github)
         user = MEDIA_USER
-        self.wait_final(user, self.send(user, new_request(MEDIA_TOPIC)))
+        if not obs.style:  # the blog is learned on a process's first message: not counted here
+            self.wait_final(user, self.send(user, new_request(MEDIA_TOPIC)))
         for count in MEDIA_IMAGES:
             self.wait_final(user, self.send(user, "/new"), marker="starts a new post")
             time.sleep(s.gap)

@@ -152,7 +152,8 @@ class Publisher:
     ) -> PostThread:
         """Branch, file, pull request, resuming after `progress`; `checkpoint` gets each state.
         `author`: the writer, mapped to one of the blog's authors (never a new one). With
-        `photos` the post and its images are one commit (BlogRepository.commit_files)."""
+        `photos` the post and its images are one commit, the branch created at it
+        (BlogRepository.create_branch_with_files)."""
         state: NewPostProgress
         if progress is None:
             state = await self._first_claim(draft, author, with_tree=photos is not None)
