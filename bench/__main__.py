@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import metrics, report, runner
+from bench import metrics, report, runner, soak
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
@@ -45,6 +45,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(REDIS_URL, as on Heroku)",
     )
     parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="the soak run instead: many writers, 5%% injected faults, a SIGKILL and a SIGTERM "
+        "(bench/soak.py); --messages and --users set its size (default 1000 and 20)",
+    )
+    parser.add_argument("--fault-rate", type=float, default=0.05, help="soak: share of calls")
+    parser.add_argument("--seed", type=int, default=1, help="soak: where the faults fall")
+    parser.add_argument("--soak-dir", type=Path, help="soak: keep the bot's log and state here")
+    parser.add_argument(
         "--wrap",
         help="run the bot under this command, e.g. 'py-spy record -o bot-{run}.svg --' "
         "({run}: 1 for the main bot process, 2.. for start-up samples); timings then include "
@@ -55,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.soak:
+        return run_soak(args)
     settings = runner.Settings.quick_run() if args.quick else runner.Settings()
     if args.messages is not None:
         settings.messages = max(args.messages, 2)
@@ -88,6 +99,22 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
     progress(f"wrote {args.json}")
     return 0
+
+
+def run_soak(args: argparse.Namespace) -> int:
+    settings = soak.SoakSettings(fault_rate=args.fault_rate, seed=args.seed)
+    if args.messages is not None:
+        settings.messages = max(args.messages, 3)
+    if args.users is not None:
+        settings.writers = max(args.users, 1)
+    began = time.monotonic()
+
+    def progress(text: str) -> None:
+        print(f"[soak {time.monotonic() - began:5.1f}s] {text}", file=sys.stderr, flush=True)
+
+    result = soak.run_soak(settings, progress, args.soak_dir)
+    print(soak.report(result))
+    return 0 if not result.problems else 1
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ class JobRecord:
     error: str | None = None
     # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
     timings: dict[str, float] = field(default_factory=dict)
+    # The answer (text and buttons, as the chat layer wrote them) from when the job ended until
+    # the writer has it: a restart in between delivers it instead of losing it.
+    undelivered: dict[str, Any] | None = None
 
     @contextmanager
     def timed(self, step: str) -> Iterator[None]:
@@ -170,7 +173,8 @@ class JobStore:
         return sorted(records, key=lambda r: (r.created_at, r.message_id))
 
     async def unfinished(self) -> list[JobRecord]:
-        return [r for r in await self.all() if not r.finished]
+        """Jobs to resume: not done, or done with the answer not yet delivered."""
+        return [r for r in await self.all() if not r.finished or r.undelivered is not None]
 
     async def last_failed(self, chat_id: int) -> JobRecord | None:
         failed = [r for r in await self.all() if r.chat_id == chat_id and r.state == "failed"]

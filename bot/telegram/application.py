@@ -16,7 +16,6 @@ from typing import Any, TypeAlias
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -41,6 +40,7 @@ from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
 from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
 from bot.telegram.messages import Messages
+from bot.telegram.retries import RetryingRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def build_application(*, token: str, api_url: str) -> BotApplication:
         # bot.telegram.poller polls, so that no update is confirmed before it is stored.
         .updater(None)
         .concurrent_updates(True)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(RetryingRateLimiter(max_retries=3))
         .build()
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
@@ -40,6 +41,15 @@ class Answer:
 
     text: str
     keyboard: InlineKeyboardMarkup | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "keyboard": self.keyboard.to_dict() if self.keyboard else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], bot: Bot) -> Answer:
+        keyboard = data.get("keyboard")
+        markup = InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
+        return cls(str(data["text"]), markup)
 
 
 class JobRunner:
@@ -135,13 +145,24 @@ class JobRunner:
     async def run(self, job: Job) -> None:
         record: JobRecord = job.record
         record.text = job.text
+        if record.finished and record.undelivered is not None:
+            # Answered before a restart that came before the answer reached the writer.
+            job.finished = True
+            await self._deliver_once(record, Answer.from_dict(record.undelivered, self.bot))
+            return
         started = asyncio.get_running_loop().time()
         answer = await self._attempt(job, record)
         job.finished = True  # from here a /cancel finds nothing to stop, not this answer
         record.timings["total_ms"] = (asyncio.get_running_loop().time() - started) * 1000
         _log_finished(record)
+        record.undelivered = answer.to_dict()
         await self.job_store.save(record)
+        await self._deliver_once(record, answer)
+
+    async def _deliver_once(self, record: JobRecord, answer: Answer) -> None:
         await self._deliver(record, answer)
+        record.undelivered = None
+        await self.job_store.save(record)
 
     async def _attempt(self, job: Job, record: JobRecord) -> Answer:
         """Do the job; the answer says how it went, and the record's state follows it."""
