@@ -197,7 +197,8 @@ class Buttons:
         else:
             markup = None
         try:
-            await query.edit_message_reply_markup(reply_markup=markup)
+            # PTB would send Defaults' parse_mode with this method too, which has none.
+            await query.edit_message_reply_markup(markup, api_kwargs={"parse_mode": None})
         except BadRequest as exc:  # the message is gone, too old to edit, or already bare
             log.info("could not take an out-of-date button away: %s", exc)
         return True
