@@ -170,12 +170,14 @@ def post_listing(listing: PostListing, now: datetime | None = None) -> str:
         state = listed.state or "state unknown"
         updated = time_ago(thread.updated_at, now)
         title = shorten(thread.title, LISTED_TITLE_CHARS, words=True)
-        facts = [f"{_link(thread.url, f'#{thread.number}')} <b>{state}</b>"]
+        facts = [f"{_link(thread.url, f'#{thread.number}')} {state}"]
         if updated:
             facts.append(f"updated {updated}")
         if listed.current:
             facts.append("<i>current</i>")
-        lines.append(f"\n{_STATE_MARKS.get(state, '•')} {escape(title)}\n" + " · ".join(facts))
+        lines.append(
+            f"\n{_STATE_MARKS.get(state, '•')} <b>{escape(title)}</b>\n" + " · ".join(facts)
+        )
     if listing.older:
         lines.append(f"\n…and {listing.older} older.")
     if any(p.revisable and not p.current for p in listing.posts):
