@@ -38,7 +38,15 @@ from bot.telegram.buttons import Buttons, PressedByStranger, not_yours, out_of_d
 from bot.telegram.commands import Commands
 from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
-from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
+from bot.telegram.keyboards import (
+    DISCARD,
+    DISCARD_CONFIRMED,
+    KEEP,
+    NEW_POST,
+    PICK,
+    PREVIEW,
+    RETRY,
+)
 from bot.telegram.messages import Messages
 from bot.telegram.retries import RetryingRateLimiter
 
@@ -141,6 +149,7 @@ def _route_commands(
         (["start", "help"], commands.help),
         (["new"], commands.new_post),
         (["status"], commands.status),
+        (["posts"], commands.posts),
         (["preview"], commands.preview),
         (["retry"], commands.retry),
         (["discard"], commands.discard),
@@ -159,6 +168,7 @@ def _route_buttons(
     app.add_handler(CallbackQueryHandler(buttons.keep, pattern=KEEP.pattern))
     app.add_handler(CallbackQueryHandler(buttons.preview, pattern=PREVIEW.pattern))
     app.add_handler(CallbackQueryHandler(buttons.retry, pattern=RETRY.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.pick, pattern=PICK.pattern))
     app.add_handler(CallbackQueryHandler(buttons.discard, pattern=DISCARD.pattern))
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Coroutine
+from functools import cached_property
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.core.conversation import PostThread
 from bot.core.errors import PublishError
 from bot.core.jobs import JobStore
+from bot.core.recent_posts import RecentPosts
 from bot.core.writer import Writer
 from bot.telegram import replies
 from bot.telegram.job_runner import JobRunner
-from bot.telegram.keyboards import confirm_discard_keyboard
+from bot.telegram.keyboards import confirm_discard_keyboard, without_button
 from bot.telegram.preview import send_preview
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,8 @@ class Buttons:
         if (press := await pressed(update, context)) is None:
             return
         query, chat_id = press
+        if await self._out_of_date(query, chat_id, pressed_number(context)):
+            return
         thread = await self.writer.post(chat_id, pressed_number(context))
         if thread is None:
             await query.answer(replies.STALE_BUTTON)
@@ -144,6 +148,8 @@ class Buttons:
         self, query: CallbackQuery, chat_id: int, number: int
     ) -> PostThread | None:
         """The chat's post `number`, or None after saying why it cannot be discarded now."""
+        if await self._out_of_date(query, chat_id, number):
+            return None
         thread = await self.writer.post(chat_id, number)
         if thread is None:
             await query.answer(replies.STALE_BUTTON)
@@ -152,6 +158,50 @@ class Buttons:
             await query.answer(replies.BUSY, show_alert=True)
             return None
         return thread
+
+    async def pick(self, update: Update, context: Context) -> None:
+        """A /posts button: that post becomes the current one, which the next message revises."""
+        if (press := await pressed(update, context)) is None:
+            return
+        query, chat_id = press
+        number = pressed_number(context)
+        if await self._out_of_date(query, chat_id, number, only_this_button=True):
+            return
+        if self.runner.queue.busy(chat_id):  # the job in progress decides what is current
+            await query.answer(replies.BUSY, show_alert=True)
+            return
+        thread = await self.recent_posts.make_current(chat_id, number)
+        if thread is None:  # forgotten since the check
+            await query.answer(replies.out_of_date(number, "forgotten"), show_alert=True)
+            return
+        await query.answer(f"#{number} is now the current post")
+        await context.bot.send_message(chat_id, replies.now_current(thread))
+
+    @cached_property
+    def recent_posts(self) -> RecentPosts:
+        return RecentPosts(self.writer.conversations, self.writer.posts.repository)
+
+    async def _out_of_date(
+        self, query: CallbackQuery, chat_id: int, number: int, *, only_this_button: bool = False
+    ) -> bool:
+        """Whether the button about pull request `number` no longer applies: then it says so,
+        and leaves the message (all its buttons, or `only_this_button`) without it."""
+        why = await self.recent_posts.stale(chat_id, number)
+        if why is None:
+            return False
+        await query.answer(replies.out_of_date(number, why), show_alert=True)
+        message = query.message
+        markup = message.reply_markup if isinstance(message, Message) else None
+        if only_this_button and query.data is not None:
+            markup = without_button(markup, query.data)
+        else:
+            markup = None
+        try:
+            # PTB would send Defaults' parse_mode with this method too, which has none.
+            await query.edit_message_reply_markup(markup, api_kwargs={"parse_mode": None})
+        except BadRequest as exc:  # the message is gone, too old to edit, or already bare
+            log.info("could not take an out-of-date button away: %s", exc)
+        return True
 
 
 async def not_yours(update: Update, context: Context) -> None:

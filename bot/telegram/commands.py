@@ -1,4 +1,5 @@
-"""The slash commands: /help (and /start), /new, /status, /preview, /retry, /discard, /cancel."""
+"""The slash commands: /help (and /start), /new, /status, /posts, /preview, /retry, /discard,
+/cancel."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from telegram.ext import ContextTypes
 from bot.core.conversation import PostThread
 from bot.core.errors import PublishError
 from bot.core.jobs import JobStore
+from bot.core.recent_posts import RecentPosts
 from bot.core.writer import Writer
 from bot.telegram import replies
 from bot.telegram.job_runner import JobRunner
-from bot.telegram.keyboards import confirm_discard_keyboard, result_keyboard
+from bot.telegram.keyboards import confirm_discard_keyboard, posts_keyboard, result_keyboard
 from bot.telegram.preview import send_preview
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ Context = ContextTypes.DEFAULT_TYPE
 COMMANDS = [
     BotCommand("new", "Start a new post"),
     BotCommand("status", "Show the current post"),
+    BotCommand("posts", "List your recent posts, pick the current one"),
     BotCommand("preview", "Show the current post's file"),
     BotCommand("retry", "Publish the last draft that failed to publish"),
     BotCommand("discard", "Close the current pull request"),
@@ -62,6 +65,21 @@ class Commands:
         await message.reply_text(
             replies.status(thread, state),
             reply_markup=result_keyboard(thread) if state == "open" else None,
+        )
+
+    async def posts(self, update: Update, context: Context) -> None:
+        """The chat's recent posts with their state, and a button to make each the current."""
+        message = update.effective_message
+        if message is None:
+            return
+        listing = await RecentPosts(
+            self.writer.conversations, self.writer.posts.repository
+        ).listing(message.chat_id)
+        if not listing.posts:
+            await message.reply_text(replies.NO_POSTS)
+            return
+        await message.reply_text(
+            replies.post_listing(listing), reply_markup=posts_keyboard(listing)
         )
 
     async def preview(self, update: Update, context: Context) -> None:

@@ -2,7 +2,8 @@
 
 Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
 old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
-`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id).
+`discard:12`, `discard!:12` and `pick:12` (a pull request number), `retry:345` (the failed job's
+message id).
 Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
 """
 
@@ -15,6 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.conversation import PostThread
 from bot.core.jobs import JobRecord
+from bot.core.recent_posts import PostListing
+from bot.core.text import shorten
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ PREVIEW = NumberedButton("preview")
 DISCARD = NumberedButton("discard")  # asks for confirmation
 DISCARD_CONFIRMED = NumberedButton("discard!")
 RETRY = NumberedButton("retry")
+PICK = NumberedButton("pick")  # /posts: make this post the current one
+
+# A post's title on its /posts button is cut to this many characters (buttons show one line).
+PICK_TITLE_CHARS = 40
 
 
 def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
@@ -85,3 +92,29 @@ def confirm_discard_keyboard(number: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def posts_keyboard(listing: PostListing) -> InlineKeyboardMarkup | None:
+    """/posts: a button for each listed post that can become the current one."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"✏️ #{p.thread.number} {shorten(p.thread.title, PICK_TITLE_CHARS, words=True)}",
+                callback_data=PICK.data(p.thread.number),
+            )
+        ]
+        for p in listing.posts
+        if p.revisable and not p.current
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def without_button(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """`markup` less the button whose callback data is `data` (and its row, when it empties)."""
+    if markup is None:
+        return None
+    rows = [
+        [button for button in row if button.callback_data != data] for row in markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None

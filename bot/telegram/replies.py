@@ -6,14 +6,17 @@ answers "can't parse entities" and a title can never inject markup.
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from bot.core.attachments import Attachment
 from bot.core.conversation import PostThread
 from bot.core.errors import SOMETHING_WENT_WRONG, ExpectedError, PublishError
 from bot.core.ports import PullState
+from bot.core.recent_posts import PostListing, Staleness
 from bot.core.text import shorten
 from bot.core.writer import Outcome
+from bot.telegram.relative_time import time_ago
 
 HELP = (
     "<b>I turn your notes into a blog post and open a pull request with it.</b>\n\n"
@@ -32,6 +35,7 @@ HELP = (
     "/retry publishes a draft that failed to publish\n"
     "/discard closes its pull request and deletes the branch\n"
     "/cancel stops the job in progress\n"
+    "/posts lists your recent posts and lets you pick the current one\n"
     "/help shows this message"
 )
 
@@ -138,17 +142,64 @@ def started_over(previous: PostThread | None) -> str:
     return text
 
 
-def status(thread: PostThread, state: PullState) -> str:
-    updated = thread.updated_at.replace("T", " ")
+def status(thread: PostThread, state: PullState, now: datetime | None = None) -> str:
+    """The current post; its last update in words, relative to `now` (default: the clock)."""
+    updated = time_ago(thread.updated_at, now or datetime.now().astimezone())
     return "\n".join(
         [
             f"📝 <b>{escape(thread.title)}</b>",
             f"Pull request {_link(thread.url, f'#{thread.number}')} is <b>{state}</b>",
             f"<code>{escape(thread.path)}</code> · {thread.words} words · "
             f"{thread.revisions} revision{'s' if thread.revisions != 1 else ''}",
-            f"Last update: {escape(updated)}",
+            f"Last update: {escape(updated or thread.updated_at or 'unknown')}",
         ]
     )
+
+
+NO_POSTS = "You have no posts yet. Send me your notes to start one."
+# A title in the /posts list is cut to this many characters, so that ten posts fit one message.
+LISTED_TITLE_CHARS = 120
+
+
+def post_listing(listing: PostListing, now: datetime | None = None) -> str:
+    """/posts: each post with its pull request's state, title, link and last update."""
+    now = now or datetime.now().astimezone()
+    lines = ["📚 <b>Your recent posts</b>, newest first:"]
+    for listed in listing.posts:
+        thread = listed.thread
+        state = listed.state or "state unknown"
+        updated = time_ago(thread.updated_at, now)
+        title = shorten(thread.title, LISTED_TITLE_CHARS, words=True)
+        facts = [f"{_link(thread.url, f'#{thread.number}')} {state}"]
+        if updated:
+            facts.append(f"updated {updated}")
+        if listed.current:
+            facts.append("<i>current</i>")
+        lines.append(
+            f"\n{_STATE_MARKS.get(state, '•')} <b>{escape(title)}</b>\n" + " · ".join(facts)
+        )
+    if listing.older:
+        lines.append(f"\n…and {listing.older} older.")
+    if any(p.revisable and not p.current for p in listing.posts):
+        lines.append("\nTap a post below to make it the current one: your next message revises it.")
+    return "\n".join(lines)
+
+
+_STATE_MARKS = {"open": "🟢", "merged": "🟣", "closed": "⚪️"}
+
+
+def now_current(thread: PostThread) -> str:
+    return (
+        f"✏️ <b>#{thread.number}</b> ({escape(thread.title)}) is now the current post: your next "
+        "message revises it."
+    )
+
+
+def out_of_date(number: int, why: Staleness) -> str:
+    """A button's answer (at most 200 characters) when its pull request has moved on."""
+    if why == "forgotten":
+        return f"This button is out of date: pull request #{number} is no longer current."
+    return f"This button is out of date: pull request #{number} was {why}."
 
 
 def confirm_discard(thread: PostThread) -> str:

@@ -1,7 +1,7 @@
 """Where a button press goes: routed by its callback data, strangers first, the unknown last.
 
 Buttons stay under old messages for good, so the data they carry (`preview:12`, `discard:12`,
-`discard!:12`, `retry:345`, `new`, `keep`) must keep reaching the same handler.
+`discard!:12`, `retry:345`, `pick:12`, `new`, `keep`) must keep reaching the same handler.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def press(app: BotApplication, data: str, user_id: int = WRITER_ID) -> str:
         ("discard:12", "discard"),
         ("discard!:12", "discard_confirmed"),
         ("retry:345", "retry"),
+        ("pick:12", "pick"),
     ],
 )
 def test_the_data_of_buttons_already_sent_reaches_its_handler(
@@ -66,7 +67,18 @@ def test_the_data_of_buttons_already_sent_reaches_its_handler(
 
 @pytest.mark.parametrize(
     "data",
-    ["newer", "keep it", "preview:", "preview:x", "discard:12\n", "discard!:", "retry:1:2", "?"],
+    [
+        "newer",
+        "keep it",
+        "preview:",
+        "preview:x",
+        "pick:",
+        "pick:x",
+        "discard:12\n",
+        "discard!:",
+        "retry:1:2",
+        "?",
+    ],
 )
 def test_unknown_data_is_out_of_date_and_a_stranger_is_still_refused(
     app: BotApplication, data: str
@@ -81,6 +93,7 @@ def test_every_button_the_bot_sends_routes_back_with_its_number() -> None:
         (keyboards.DISCARD, keyboards.DISCARD.data(12)),
         (keyboards.DISCARD_CONFIRMED, keyboards.DISCARD_CONFIRMED.data(12)),
         (keyboards.RETRY, keyboards.RETRY.data(2**31)),
+        (keyboards.PICK, keyboards.PICK.data(12)),
     ]
     for button, data in pairs:
         match = button.pattern.match(data)
