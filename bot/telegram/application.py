@@ -41,6 +41,7 @@ from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
 from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
 from bot.telegram.messages import Messages
+from bot.telegram.privacy_buttons import privacy_handlers
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def _route_buttons(
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
+    app.add_handlers(privacy_handlers(buttons.runner, buttons.job_store))
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

@@ -2,7 +2,8 @@
 
 Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
 old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
-`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id).
+`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id),
+`redact:345` and `as-is:345` (a job held for private details: its message id).
 Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
 """
 
@@ -53,6 +54,8 @@ PREVIEW = NumberedButton("preview")
 DISCARD = NumberedButton("discard")  # asks for confirmation
 DISCARD_CONFIRMED = NumberedButton("discard!")
 RETRY = NumberedButton("retry")
+REMOVE_PRIVATE = NumberedButton("redact")
+PUBLISH_AS_IS = NumberedButton("as-is")
 
 
 def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
@@ -82,6 +85,21 @@ def confirm_discard_keyboard(number: int) -> InlineKeyboardMarkup:
                     f"Yes, close #{number}", callback_data=DISCARD_CONFIRMED.data(number)
                 ),
                 InlineKeyboardButton("Keep it", callback_data=KEEP.data),
+            ]
+        ]
+    )
+
+
+def privacy_keyboard(record: JobRecord) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Remove and publish", callback_data=REMOVE_PRIVATE.data(record.message_id)
+                ),
+                InlineKeyboardButton(
+                    "Publish as is", callback_data=PUBLISH_AS_IS.data(record.message_id)
+                ),
             ]
         ]
     )
