@@ -257,17 +257,29 @@ def _is_placeholder_domain(domain: str) -> bool:
 # 13 to 19 digits, in groups split by single spaces or dashes, not inside a longer token
 # (an id in a URL, a version, a decimal).
 _CARD = re.compile(r"(?<![\w/.#=\-:])\d(?:[ \-]?\d){12,18}(?![\w/]|[.,]\d)")
-# Prefixes of the card networks (Visa, Mastercard, Amex, Diners, JCB, Discover, UnionPay,
-# Maestro): a Luhn-valid number without one is an id, not a card.
-_CARD_PREFIX = re.compile(r"4|5[0-8]|2[2-7]|3[047-9]|35|6")
+# The card networks' prefixes and lengths (Visa; Mastercard; Amex; Diners; JCB; Discover,
+# UnionPay; Maestro): a Luhn-valid number that fits none is an id, not a card.
+_CARD_NETWORKS = (
+    (re.compile(r"4"), frozenset({13, 16, 19})),
+    (re.compile(r"5[1-5]|2[2-7]"), frozenset({16})),
+    (re.compile(r"3[47]"), frozenset({15})),
+    (re.compile(r"3[0689]"), frozenset({14, 16})),
+    (re.compile(r"35|6"), frozenset(range(16, 20))),
+    (re.compile(r"50|5[6-8]"), frozenset(range(13, 20))),
+)
+
+
+def is_card_number(digits: str) -> bool:
+    fits = any(
+        prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_NETWORKS
+    )
+    return fits and len(set(digits)) > 1 and luhn.is_valid(digits)
 
 
 def _cards(text: str, where: Field) -> Iterator[Finding]:
     for match in _CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        if not (13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits)):
-            continue
-        if not luhn.is_valid(digits) or len(set(digits)) < 2:
+        if not is_card_number(digits):
             continue
         yield Finding(
             "card",
@@ -349,8 +361,8 @@ SECRET_PLUGINS = (
 # detect-secrets keeps its settings in a global: one scan at a time.
 _SECRETS_LOCK = threading.Lock()
 # Characters of a token: a plugin may report only a token's prefix ("ghp"); the finding is
-# the whole token around it.
-_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/=.~]")
+# the whole token around it (and its base64 padding, but not the `NAME=` before it).
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/.~]")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
@@ -398,10 +410,10 @@ def _token_around(line: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
     while end < len(line) and _TOKEN_CHAR.match(line[end]):
         end += 1
-    while end > start + 1 and line[end - 1] in ".=-" and line[end - 2] == line[end - 1]:
-        end -= 1  # "…key==" padding stays, a sentence's full stop does not
-    if line[end - 1] == ".":
-        end -= 1
+    while end > start + 1 and line[end - 1] == ".":
+        end -= 1  # a sentence's full stop
+    while end < len(line) and line[end] == "=":
+        end += 1
     return start, end
 
 

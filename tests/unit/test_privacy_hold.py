@@ -1,0 +1,70 @@
+"""The Writer holds a draft with private details until the writer chooses (in memory)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.privacy import HeldForPrivacy
+from tests.unit.test_writer import BRANCH, PATH, World
+
+PHONE = "+44 20 7946 0958"
+EMAIL = "jane.doe@acme.io"
+BODY = f"Call {PHONE} or mail {EMAIL}."
+
+
+async def held_job(world: World) -> HeldForPrivacy:
+    world.model.will_write("Hello, world", BODY)
+    record = await world.accept(10, "A post about hello, my number is in it")
+    with pytest.raises(HeldForPrivacy) as held:
+        await world.writer().handle(record, checkpoint=world.jobs.save)
+    return held.value
+
+
+async def test_a_draft_with_private_details_is_held_and_nothing_is_written() -> None:
+    world = World()
+    held = await held_job(world)
+    assert [(f.kind, f.masked) for f in held.findings] == [
+        ("phone", "+44 •• •••• •958"),
+        ("email", "j•••@acme.io"),
+    ]
+    assert world.repo.writes == [] and world.repo.post_branches() == []
+    saved = await world.saved(10)
+    assert saved.kept_draft() is not None and saved.privacy is None  # kept for the choice
+
+
+@pytest.mark.parametrize(("choice", "published"), [("remove", False), ("keep", True)])
+async def test_the_writers_choice_publishes_the_kept_draft(choice: str, published: bool) -> None:
+    world = World()
+    await held_job(world)
+    record = await world.saved(10)
+    record.privacy = choice  # type: ignore[assignment]
+    await world.jobs.save(record)
+    outcome = await world.retry(world.writer(), 10)
+
+    content = world.repo.new_files(BRANCH)[PATH]
+    assert (PHONE in content) is published and (EMAIL in content) is published
+    if not published:
+        assert "Call [phone number removed] or mail [e-mail address removed]." in content
+        saved = await world.saved(10)
+        assert saved.kept_draft() == outcome.thread.draft  # a resume publishes the same
+    assert len(world.model.requests) == 1  # the kept draft, never a new one
+
+
+async def test_a_revision_asks_only_about_details_it_adds() -> None:
+    world = World()
+    await held_job(world)
+    record = await world.saved(10)
+    record.privacy = "keep"
+    await world.jobs.save(record)
+    await world.retry(world.writer(), 10)
+
+    world.model.will_write("Hello, world", BODY + " Now with a summary.")
+    revision = await world.accept(20, "add a summary")
+    outcome = await world.run(world.writer(), revision)  # the same details: no question
+    assert outcome.kind == "revised"
+
+    world.model.will_write("Hello, world", BODY + " Or ring +1 415-555-0132.")
+    again = await world.accept(30, "add my US number")
+    with pytest.raises(HeldForPrivacy) as held:
+        await world.writer().handle(again, checkpoint=world.jobs.save)
+    assert [f.masked for f in held.value.findings] == ["+1 •••-•••-•132"]
