@@ -272,6 +272,8 @@ def _answered(record: JobRecord, outcome: Outcome) -> Answer:
 def _held(record: JobRecord, findings: list[Finding]) -> Answer:
     """Nothing is published until the writer chooses; the record keeps the draft meanwhile."""
     record.state = "held"
+    kinds = sorted({finding.label for finding in findings})
+    log.info("job %s held for the writer's choice: %s", record.key, ", ".join(kinds))
     return Answer(private_details(findings), keyboards.privacy_keyboard(record))
 
 
