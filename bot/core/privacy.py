@@ -98,6 +98,11 @@ class PrivacyScanner:
         ]
         return _without_overlaps(found)
 
+    def scrub(self, text: str) -> str:
+        """`text` with every finding replaced by its placeholder: for what the writer did not
+        choose about, such as a revision's commit message made of their request."""
+        return _redact_text(text, self.scan_text(text))
+
 
 def draft_fields(draft: Draft) -> dict[Field, str]:
     """The scanned texts of a draft: tags one a line, so that a finding's line is its tag."""

@@ -162,8 +162,10 @@ class Writer:
             )
             return Outcome("created", thread, note=record.note)
         committed = progress if isinstance(progress, RevisionCommitted) else None
+        # The request names the revision's commit: on GitHub, so without private details.
+        request = self.privacy.scrub(record.text)
         thread = await self.posts.revision(
-            target, draft, record.text, committed, save, author=record.writer, photos=photos
+            target, draft, request, committed, save, author=record.writer, photos=photos
         )
         return Outcome("revised", thread, previous=target)
 

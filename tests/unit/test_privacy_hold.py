@@ -63,8 +63,21 @@ async def test_a_revision_asks_only_about_details_it_adds() -> None:
     outcome = await world.run(world.writer(), revision)  # the same details: no question
     assert outcome.kind == "revised"
 
+    head = world.repo.commits[world.repo.branches[BRANCH]]
+    assert head.message == "Revise post: add a summary"
+
     world.model.will_write("Hello, world", BODY + " Or ring +1 415-555-0132.")
     again = await world.accept(30, "add my US number")
     with pytest.raises(HeldForPrivacy) as held:
         await world.writer().handle(again, checkpoint=world.jobs.save)
     assert [f.masked for f in held.value.findings] == ["+1 •••-•••-•132"]
+
+
+async def test_a_revisions_commit_message_never_holds_private_details() -> None:
+    world = World()
+    world.model.will_write("Hello, world", "No details here.")
+    await world.run(world.writer(), await world.accept(10, "A post about hello"))
+    world.model.will_write("Hello, world", "No details here, still.")
+    await world.run(world.writer(), await world.accept(20, f"mention {EMAIL} nowhere"))
+    head = world.repo.commits[world.repo.branches[BRANCH]]
+    assert head.message == "Revise post: mention [e-mail address removed] nowhere"
