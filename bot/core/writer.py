@@ -83,6 +83,10 @@ class Writer:
 
         draft = await self._draft(record, target, checkpoint, photos)
         draft = await self._private_details_settled(record, target, draft, checkpoint)
+        if photos is not None:
+            # A caption becomes the alt text of a photo the post does not place: never asked
+            # about, so never published with private details.
+            photos = replace(photos, captions=tuple(map(self.privacy.scrub, photos.captions)))
         before_publish()
         with record.timed("github_ms"):
             outcome = await self._publish(record, target, draft, checkpoint, photos)

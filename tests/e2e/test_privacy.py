@@ -116,7 +116,7 @@ def test_a_restart_while_waiting_keeps_the_question_answerable(
 
     second = BotProcess(bot_env, tmp_path, telegram).start()
     try:
-        # Started again, it neither publishes nor asks a second time on its own...
+        # Started again, it publishes nothing on its own and the one question stays...
         assert nothing_written(github)
         questions = [m for m in telegram.bot_messages(WRITER_ID) if "Before I publish" in m.text]
         assert [m.message_id for m in questions] == [question.message_id]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from PIL import Image
+
+from bot.core.images import prepare_image
+from bot.core.photos import Photos
 from bot.core.privacy import HeldForPrivacy
 from tests.unit.test_writer import BRANCH, PATH, World
 
@@ -81,3 +86,16 @@ async def test_a_revisions_commit_message_never_holds_private_details() -> None:
     await world.run(world.writer(), await world.accept(20, f"mention {EMAIL} nowhere"))
     head = world.repo.commits[world.repo.branches[BRANCH]]
     assert head.message == "Revise post: mention [e-mail address removed] nowhere"
+
+
+async def test_a_caption_that_becomes_alt_text_loses_its_private_details() -> None:
+    world = World()
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(jpeg, "JPEG")
+    image = prepare_image(jpeg.getvalue(), max_side=100, max_bytes=10**6)
+    photos = Photos((image,), (f"Our stand, call {PHONE}",))
+    world.model.will_write("Hello, world", "The post never places the photo.")  # alt: caption
+    record = await world.accept(10, "A post about our stand")
+    await world.writer().handle(record, checkpoint=world.jobs.save, photos=photos)
+    content = world.repo.new_files(BRANCH)[PATH]
+    assert "![Our stand, call (phone number removed)](" in content and PHONE not in content
