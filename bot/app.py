@@ -22,6 +22,7 @@ from bot.core.conversation import ConversationStore
 from bot.core.drafting import Drafter
 from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
+from bot.core.privacy import PrivacyScanner
 from bot.core.publishing import PostLayout, Publisher
 from bot.core.writer import Writer
 from bot.startup import verify_services
@@ -117,7 +118,12 @@ def build_writer(
 ) -> Writer:
     publisher = build_post_service(settings, model, repository)
     conversations = ConversationStore(state, ttl_seconds=settings.conversation_ttl_hours * 3600)
-    return Writer(drafter=Drafter(model), publisher=publisher, conversations=conversations)
+    return Writer(
+        drafter=Drafter(model),
+        publisher=publisher,
+        conversations=conversations,
+        privacy=PrivacyScanner(phone_region=settings.phone_region),
+    )
 
 
 async def serve(settings: Settings) -> None:

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.attachments import AUTO_LANGUAGE, whisper_language
 from bot.core.posts import PostPathError, validate_location
+from bot.core.privacy import is_phone_region
 
 _REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -85,6 +86,12 @@ class Settings(BaseSettings):
         None,
         description="Language of voice notes (ISO 639-1, e.g. de); unset: each writer's "
         "Telegram language; auto: detected.",
+    )
+
+    phone_region: str | None = Field(
+        None,
+        description="Where the writers' phone numbers are from (ISO 3166 code, e.g. GB): "
+        "numbers written without a country code are found too; unset: only +<country> ones.",
     )
 
     image_max_side: int = Field(
@@ -185,6 +192,16 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("is empty")
         return value.strip()
+
+    @field_validator("phone_region", mode="before")
+    @classmethod
+    def _phone_region(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        value = value.strip().upper()
+        if not is_phone_region(value):
+            raise ValueError("must be a country's two-letter code (ISO 3166), e.g. GB, DE, US")
+        return value
 
     @field_validator("speech_language", mode="before")
     @classmethod

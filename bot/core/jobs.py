@@ -29,7 +29,8 @@ from bot.core.progress import Progress, legacy_progress, progress_from_json, pro
 JOB_TTL_SECONDS = 3 * 24 * 3600
 INBOX_TTL_SECONDS = 3 * 24 * 3600
 
-JobState = Literal["accepted", "drafted", "published", "answered", "failed"]
+# "held": the draft holds private details and waits for the writer's choice (bot.core.privacy).
+JobState = Literal["accepted", "drafted", "held", "published", "answered", "failed"]
 
 
 @dataclass
@@ -58,6 +59,8 @@ class JobRecord:
     note: str | None = None
     # The model's answer, kept so that a retry or a resume never asks the model again.
     draft: dict[str, Any] | None = None
+    # The writer's answer when the draft held private details: take them out, or publish as is.
+    privacy: Literal["remove", "keep"] | None = None
     # How far publishing got (bot.core.progress): what a resumed job starts from.
     progress: Progress | None = None
     number: int | None = None  # the pull request a new post opened
@@ -90,6 +93,12 @@ class JobRecord:
     @property
     def finished(self) -> bool:
         return self.state in ("answered", "failed")
+
+    @property
+    def held(self) -> bool:
+        """Waiting for the writer's choice about private details: not resumed on a restart,
+        the choice's button resumes it."""
+        return self.state == "held"
 
     def keep_draft(self, draft: Draft) -> None:
         self.draft = {
@@ -173,8 +182,13 @@ class JobStore:
         return sorted(records, key=lambda r: (r.created_at, r.message_id))
 
     async def unfinished(self) -> list[JobRecord]:
-        """Jobs to resume: not done, or done with the answer not yet delivered."""
-        return [r for r in await self.all() if not r.finished or r.undelivered is not None]
+        """Jobs to resume: not done (and not waiting on the writer's choice), or done with
+        the answer not yet delivered."""
+        return [
+            r
+            for r in await self.all()
+            if (not r.finished and not r.held) or r.undelivered is not None
+        ]
 
     async def last_failed(self, chat_id: int) -> JobRecord | None:
         failed = [r for r in await self.all() if r.chat_id == chat_id and r.state == "failed"]

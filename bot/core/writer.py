@@ -7,6 +7,7 @@ Outcome goes out. The model and the repository are ports, so the tests run it in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from bot.core.drafts import Draft
 from bot.core.jobs import JobRecord
 from bot.core.photos import Photos
 from bot.core.ports import PullState
+from bot.core.privacy import HeldForPrivacy, PrivacyScanner, new_findings, redact
 from bot.core.progress import Progress, PullOpened, RevisionCommitted
 from bot.core.publishing import Publisher
 
@@ -43,11 +45,17 @@ class Writer:
     """
 
     def __init__(
-        self, *, drafter: Drafter, publisher: Publisher, conversations: ConversationStore
+        self,
+        *,
+        drafter: Drafter,
+        publisher: Publisher,
+        conversations: ConversationStore,
+        privacy: PrivacyScanner | None = None,
     ) -> None:
         self.drafter = drafter
         self.posts = publisher
         self.conversations = conversations
+        self.privacy = privacy or PrivacyScanner()
         self._repository = publisher.repository
 
     async def handle(
@@ -74,6 +82,11 @@ class Writer:
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
         draft = await self._draft(record, target, checkpoint, photos)
+        draft = await self._private_details_settled(record, target, draft, checkpoint)
+        if photos is not None:
+            # A caption becomes the alt text of a photo the post does not place: never asked
+            # about, so never published with private details.
+            photos = replace(photos, captions=tuple(map(self.privacy.scrub, photos.captions)))
         before_publish()
         with record.timed("github_ms"):
             outcome = await self._publish(record, target, draft, checkpoint, photos)
@@ -111,6 +124,24 @@ class Writer:
             await checkpoint(record)
         return draft
 
+    async def _private_details_settled(
+        self, record: JobRecord, target: PostThread | None, draft: Draft, checkpoint: Checkpoint
+    ) -> Draft:
+        """The draft to publish once the writer chose about its private details; raises
+        HeldForPrivacy while they have not. A revision asks only about what it adds."""
+        # In a thread: a long post takes a noticeable fraction of a second to scan.
+        findings = await asyncio.to_thread(self.privacy.scan, draft)
+        if target is not None:
+            findings = new_findings(findings, target.draft)
+        if not findings or record.privacy == "keep":
+            return draft
+        if record.privacy == "remove":
+            draft = redact(draft, findings)
+            record.keep_draft(draft)  # a resume publishes the redacted draft, nothing else
+            await checkpoint(record)
+            return draft
+        raise HeldForPrivacy(findings)
+
     async def _publish(
         self,
         record: JobRecord,
@@ -135,8 +166,10 @@ class Writer:
             )
             return Outcome("created", thread, note=record.note)
         committed = progress if isinstance(progress, RevisionCommitted) else None
+        # The request names the revision's commit: on GitHub, so without private details.
+        request = self.privacy.scrub(record.text)
         thread = await self.posts.revision(
-            target, draft, record.text, committed, save, author=record.writer, photos=photos
+            target, draft, request, committed, save, author=record.writer, photos=photos
         )
         return Outcome("revised", thread, previous=target)
 

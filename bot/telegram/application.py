@@ -48,6 +48,7 @@ from bot.telegram.keyboards import (
     RETRY,
 )
 from bot.telegram.messages import Messages
+from bot.telegram.privacy_buttons import privacy_handlers
 from bot.telegram.retries import RetryingRateLimiter
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ def _route_buttons(
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
+    app.add_handlers(privacy_handlers(buttons.runner, buttons.job_store))
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

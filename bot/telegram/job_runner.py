@@ -24,9 +24,11 @@ from bot.core.errors import InputRefused, NotesTooLong
 from bot.core.image_errors import ImageRefused
 from bot.core.jobs import JobRecord, JobStore
 from bot.core.photos import PhotoReader, Photos, default_request
+from bot.core.privacy import Finding, HeldForPrivacy
 from bot.core.writer import Outcome, Writer
 from bot.telegram import keyboards, replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
+from bot.telegram.privacy_replies import private_details
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,8 @@ class JobRunner:
             if not job.cancelled:
                 raise  # shutting down: the record says where to resume
             return _cancelled(record)
+        except HeldForPrivacy as held:
+            return _held(record, held.findings)
         except (InputRefused, ImageRefused) as exc:
             log.info("job %s refused its input: %s", record.key, exc)
             return _failed(record, exc)
@@ -284,6 +288,14 @@ class JobRunner:
 def _answered(record: JobRecord, outcome: Outcome) -> Answer:
     record.state = "answered"
     return Answer(replies.outcome(outcome), keyboards.result_keyboard(outcome.thread))
+
+
+def _held(record: JobRecord, findings: list[Finding]) -> Answer:
+    """Nothing is published until the writer chooses; the record keeps the draft meanwhile."""
+    record.state = "held"
+    kinds = sorted({finding.label for finding in findings})
+    log.info("job %s held for the writer's choice: %s", record.key, ", ".join(kinds))
+    return Answer(private_details(findings), keyboards.privacy_keyboard(record))
 
 
 def _cancelled(record: JobRecord) -> Answer:

@@ -3,7 +3,7 @@
 Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
 old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
 `discard:12`, `discard!:12` and `pick:12` (a pull request number), `retry:345` (the failed job's
-message id).
+message id), `redact:345` and `as-is:345` (a job held for private details: its message id).
 Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
 """
 
@@ -60,6 +60,8 @@ PICK = NumberedButton("pick")  # /posts: make this post the current one
 
 # A post's title on its /posts button is cut to this many characters (buttons show one line).
 PICK_TITLE_CHARS = 40
+REMOVE_PRIVATE = NumberedButton("redact")
+PUBLISH_AS_IS = NumberedButton("as-is")
 
 
 def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
@@ -118,3 +120,18 @@ def without_button(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyb
     ]
     kept = [row for row in rows if row]
     return InlineKeyboardMarkup(kept) if kept else None
+
+
+def privacy_keyboard(record: JobRecord) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Remove and publish", callback_data=REMOVE_PRIVATE.data(record.message_id)
+                ),
+                InlineKeyboardButton(
+                    "Publish as is", callback_data=PUBLISH_AS_IS.data(record.message_id)
+                ),
+            ]
+        ]
+    )
