@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from html import escape
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
@@ -215,7 +215,7 @@ class ReviewDesk:
         item.status = "applying"
         await self.records.keep_forwarded(item)
         await query.answer(APPLY_PRESSED)
-        await _drop_buttons(chat_id, item.message_id, self.bot)
+        await _settle(query, APPLY_PRESSED)
         await self._revise(chat_id, item.message_id, item.number, item.request, item.author)
 
     async def ignore(self, update: Update, context: Context) -> None:
@@ -230,13 +230,15 @@ class ReviewDesk:
         item.status = "ignored"
         await self.records.keep_forwarded(item)
         await query.answer(IGNORED)
-        await _drop_buttons(chat_id, item.message_id, self.bot)
+        await _settle(query, IGNORED)
 
 
-async def _drop_buttons(chat_id: int, message_id: int, bot: Bot) -> None:
+async def _settle(query: CallbackQuery, note: str) -> None:
+    """The forwarded message says what became of it, and its buttons go."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
     try:
-        await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None
-        )
-    except BadRequest as exc:  # gone, or already without buttons
-        log.info("could not remove the buttons of a forwarded review: %s", exc)
+        await query.edit_message_text(f"{message.text_html}\n\n<i>{escape(note)}</i>")
+    except BadRequest as exc:  # gone, or already says so
+        log.info("could not update a forwarded review: %s", exc)

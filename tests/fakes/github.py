@@ -1137,9 +1137,10 @@ class FakeGitHub(FakeServer):
         }
 
     def _new_issue_comment(self, pr: PullRequest, body: str, user: str) -> dict[str, Any]:
-        comment = {"id": next(self._ids), "body": body, "user": user, "created_at": self._tick()}
+        now = self._tick()
+        comment = {"id": next(self._ids), "body": body, "user": user, "created_at": now}
         pr.comments.append(comment)
-        pr.updated_at = comment["created_at"]  # a comment touches its pull request
+        pr.updated_at = now  # a comment touches its pull request
         return comment
 
     # -- HTTP plumbing ----------------------------------------------------------------------
