@@ -1650,6 +1650,9 @@ class FakeGitHub(FakeServer):
             ]
         if q.get("base"):
             pulls = [pr for pr in pulls if pr.base == q["base"]]
+        if q.get("sort") == "updated":  # GitHub: ascending unless `direction` says otherwise
+            descending = q.get("direction", "asc") == "desc"
+            pulls.sort(key=lambda pr: (pr.updated_at, pr.number), reverse=descending)
         chunk, links = self._paginate(c.request, pulls)
         return self._json(200, [self._pull_json(pr, full=False) for pr in chunk], links, etag=True)
 

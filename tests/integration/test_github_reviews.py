@@ -27,7 +27,13 @@ def reviews(github: FakeGitHub) -> Iterator[GitHubReviews]:
 
 
 def open_pull(github: FakeGitHub, name: str = "post") -> int:
-    client = Github(auth=Auth.Token(github.token), base_url=github.api_url, retry=None)
+    client = Github(
+        auth=Auth.Token(github.token),
+        base_url=github.api_url,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     repo = client.get_repo(github.repo)
     repo.create_git_ref(f"refs/heads/{name}", repo.get_branch("main").commit.sha)
     repo.create_file(f"content/posts/{name}.md", "Add", "Hello\n", branch=name)
