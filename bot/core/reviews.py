@@ -308,8 +308,6 @@ class ReviewWatcher:
 
     async def poll(self) -> None:
         """One round: see what changed, queue and deliver the notices, answer applied items."""
-        if self._login is None:
-            self._login = await self._github.login()
         raw = await self._store.get(WATCH_KEY)
         watch = WatchList.from_json(raw) if raw else WatchList()
         chats = await self._chats()
@@ -353,6 +351,7 @@ class ReviewWatcher:
                     pull.path, pull.date = thread.path, thread.date
 
     async def _look(self, watch: WatchList, chats: dict[int, Conversation]) -> None:
+        await self._own_login()
         listing = await self._github.pull_statuses(watch.etag)
         watch.etag = listing.etag
         statuses = {status.number: status for status in listing.pulls or []}
@@ -450,10 +449,17 @@ class ReviewWatcher:
             await self._github.comment(reply.number, applied_comment(sha, url, reply.author))
             await self._records.replied(reply)
 
+    async def _own_login(self) -> str:
+        """The bot's GitHub login: asked once, and only when there is something to watch."""
+        if self._login is None:
+            self._login = await self._github.login()
+        return self._login
+
     async def _already_said(self, number: int, sha: str) -> bool:
         """A reply whose answer was lost (a crash after the POST) is on the PR already."""
+        login = await self._own_login()
         for item in await self._github.feedback(number, None):
-            if item.kind == "comment" and item.author == self._login and sha[:7] in item.body:
+            if item.kind == "comment" and item.author == login and sha[:7] in item.body:
                 return True
         return False
 
