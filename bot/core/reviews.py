@@ -52,6 +52,9 @@ REPLY_TTL_SECONDS = 3 * 24 * 3600
 # Seen ids kept per pull request (the oldest are dropped; `since` keeps old ones from coming
 # back, and reviews come in order).
 MAX_SEEN = 500
+# A notice that fails this often (not an outage: a bug, a chat that is gone) is dropped, so it
+# never holds up the ones behind it.
+MAX_ATTEMPTS = 5
 # The longest request a review or comment makes (the model's context is the real bound).
 MAX_REQUEST_CHARS = 8000
 
@@ -418,6 +421,10 @@ class ReviewWatcher:
     async def _deliver(self, watch: WatchList) -> None:
         while watch.outbox:
             notice = watch.outbox[0]
+            if notice.attempts >= MAX_ATTEMPTS:
+                log.error("giving up telling chat %s about #%s", notice.chat_id, notice.number)
+                watch.outbox.pop(0)
+                continue
             if notice.attempts and notice.action == "apply":
                 notice.action = "forward"  # it may have started: let the writer decide
             notice.attempts += 1

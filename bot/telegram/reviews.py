@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from html import escape
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.core.jobs import JobRecord
@@ -131,6 +131,14 @@ class ReviewDesk:
 
     # -- the watcher's sink ----------------------------------------------------------------------
     async def deliver(self, notice: Notice) -> None:
+        """Tell the writer; a chat that is gone or blocked the bot is nobody to tell (done), a
+        network failure is raised (the notice waits for the next poll)."""
+        try:
+            await self._deliver(notice)
+        except (Forbidden, BadRequest) as exc:
+            log.warning("could not tell chat %s about #%s: %s", notice.chat_id, notice.number, exc)
+
+    async def _deliver(self, notice: Notice) -> None:
         if notice.kind != "feedback":
             await self.bot.send_message(notice.chat_id, closed_text(notice))
             return

@@ -336,3 +336,14 @@ async def test_a_reply_whose_answer_was_lost_is_not_posted_again() -> None:
     await world.watcher().poll()
     assert world.github.comments == []
     assert await ReviewRecords(world.store).pending_replies() == []
+
+
+async def test_a_notice_that_keeps_failing_is_dropped_and_does_not_hold_up_the_rest() -> None:
+    world = await watching()
+    world.sink.failing = 5
+    world.github.add(1, comment("first", id=11))
+    for _ in range(5):
+        await world.watcher().poll()
+    world.github.add(1, comment("second", id=12))
+    await world.watcher().poll()
+    assert [n.feedback.body for n in world.sink.delivered if n.feedback] == ["second"]
