@@ -206,3 +206,19 @@ def test_a_merge_is_told_once_even_across_a_restart_and_unchanged_prs_cost_304s(
     told = [m for m in telegram.bot_messages(WRITER_ID) if m.text.startswith("🎉")]
     assert len(told) == 1
     assert not any("Late note" in m.text for m in telegram.bot_messages(WRITER_ID))
+
+
+def test_closed_without_merging_is_told_once(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    _open_post(telegram, workers_ai)
+    _wait_for_watch(github)
+    github.close_pull(1)
+    closed = telegram.wait_for_bot_message(WRITER_ID, contains="closed without merging")
+    assert "Pull request #1 “Postgres 17 is here” was closed without merging." in closed.text
+    polls = len(github.requests_to("GET", r"/pulls$"))
+    workers_ai.queue_reply(model_post("Redis at home", "We run Redis on a Pi."))
+    send_and_wait(telegram, "A post about Redis at home", "Pull request #2")
+    github.wait_until(lambda: len(github.requests_to("GET", r"/pulls$")) >= polls + 3)
+    told = [m for m in telegram.bot_messages(WRITER_ID) if "without merging" in m.text]
+    assert len(told) == 1
