@@ -294,6 +294,9 @@ class Harness:
             workdir,
             ALLOWED_USER_IDS=",".join(str(u) for u in self.users()),
             LOG_LEVEL="INFO",
+            # The review loop's own cost is measured apart (tests/integration/
+            # test_review_budget.py); here it would mix its reads into each message's calls.
+            REVIEW_POLL_SECONDS="0",
             **extra,
         )
 

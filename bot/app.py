@@ -7,7 +7,8 @@ import logging
 from contextlib import AsyncExitStack
 from datetime import datetime
 
-from bot.adapters.github_repo import GitHubRepository
+from bot.adapters.github_repo import GitHubRepository, github_retry
+from bot.adapters.github_reviews import GitHubReviews
 from bot.adapters.state import (
     NamespacedStore,
     migrate_legacy_keys,
@@ -24,10 +25,12 @@ from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
 from bot.core.privacy import PrivacyScanner
 from bot.core.publishing import PostLayout, Publisher
+from bot.core.reviews import ReviewRecords, ReviewWatcher, keep_watching
 from bot.core.writer import Writer
 from bot.startup import verify_services
 from bot.telegram.application import build_application, register
 from bot.telegram.poller import run_bot
+from bot.telegram.reviews import ReviewDesk
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +58,35 @@ def build_speech(settings: Settings) -> WorkersAISpeech:
     )
 
 
-def build_repository(settings: Settings) -> GitHubRepository:
+def build_write_budget(settings: Settings) -> WriteBudget:
+    return WriteBudget(
+        limits=(
+            (settings.github_writes_per_minute, 60.0),
+            (settings.github_writes_per_hour, 3600.0),
+        )
+    )
+
+
+def build_repository(
+    settings: Settings, write_budget: WriteBudget | None = None
+) -> GitHubRepository:
     return GitHubRepository(
         api_url=settings.github_api_url,
         token=settings.github_token.get_secret_value(),
         repo=settings.github_repo,
         base_branch=settings.github_base_branch,
-        write_budget=WriteBudget(
-            limits=(
-                (settings.github_writes_per_minute, 60.0),
-                (settings.github_writes_per_hour, 3600.0),
-            )
-        ),
+        write_budget=write_budget or build_write_budget(settings),
+    )
+
+
+def build_review_watch(settings: Settings, write_budget: WriteBudget) -> GitHubReviews:
+    return GitHubReviews(
+        api_url=settings.github_api_url,
+        token=settings.github_token.get_secret_value(),
+        repo=settings.github_repo,
+        spend_write=write_budget.spend,
+        # No waiting for a rate limit's reset here: the next poll comes soon enough.
+        retry=github_retry(total=2, max_rate_limit_wait=0),
     )
 
 
@@ -133,8 +153,11 @@ async def serve(settings: Settings) -> None:
         clients.push_async_callback(model.aclose)
         speech = build_speech(settings)
         clients.push_async_callback(speech.aclose)
-        repository = build_repository(settings)
+        write_budget = build_write_budget(settings)
+        repository = build_repository(settings, write_budget)
         clients.push_async_callback(asyncio.to_thread, repository.close)
+        pull_watch = build_review_watch(settings, write_budget)
+        clients.push_async_callback(asyncio.to_thread, pull_watch.close)
         await verify_services(settings, repository)
         state = build_state(settings)
         clients.push_async_callback(state.close)
@@ -147,6 +170,8 @@ async def serve(settings: Settings) -> None:
                 "message, it answers with your id; put it in ALLOWED_USER_IDS and restart."
             )
         inbox = Inbox(state)
+        job_store = JobStore(state)
+        desk = ReviewDesk(ReviewRecords(state))
         app = build_application(
             token=settings.telegram_bot_token.get_secret_value(),
             api_url=settings.telegram_api_url,
@@ -155,10 +180,25 @@ async def serve(settings: Settings) -> None:
             app,
             writer,
             settings.allowed_user_ids,
-            job_store=JobStore(state),
+            job_store=job_store,
             inbox=inbox,
             speech=speech,
             speech_language=settings.speech_language,
             image_limits=(settings.image_max_side, settings.image_max_bytes),
+            more_buttons=desk.handlers,
         )
-        await run_bot(app, jobs, inbox)
+        watcher = ReviewWatcher(
+            github=pull_watch,
+            store=state,
+            conversations=writer.conversations,
+            jobs=job_store,
+            sink=desk,
+            bot_names=[settings.review_mention],
+            site_url=settings.site_base_url,
+        )
+        interval = settings.review_poll_seconds
+
+        async def watch_reviews() -> None:
+            await keep_watching(watcher, interval)
+
+        await run_bot(app, jobs, inbox, background=watch_reviews if interval > 0 else None)

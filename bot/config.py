@@ -130,6 +130,23 @@ class Settings(BaseSettings):
     )
     branch_prefix: str = Field("blogbot/", description="Prefix of the branches the bot creates.")
 
+    review_poll_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often the bot looks for reviews, comments and merges on its open "
+        "pull requests, in seconds; 0: never.",
+    )
+    review_mention: str = Field(
+        "@blogbot",
+        description="A PR comment that mentions this (or the bot's GitHub login) is applied "
+        "without asking the writer.",
+    )
+    site_base_url: str | None = Field(
+        None,
+        description="The blog's address, to tell writers where a merged post is: "
+        "{url}/{slug}/, or a template with {slug} {year} {month} {day}.",
+    )
+
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated Telegram user ids allowed to use the bot (deny by default).",
@@ -229,6 +246,16 @@ class Settings(BaseSettings):
         value = value.strip().upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @field_validator("site_base_url", mode="before")
+    @classmethod
+    def _site_url(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
         return value
 
     @field_validator("posts_dir", "post_filename", mode="before")

@@ -207,3 +207,63 @@ class StateStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+# -- the review loop (bot/core/reviews.py) -----------------------------------------------------
+FeedbackKind = Literal["review", "review_comment", "comment"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Someone's word on a pull request: a submitted review, an inline review comment (on a
+    file and line of the diff) or a comment on the conversation tab."""
+
+    kind: FeedbackKind
+    id: int
+    author: str
+    body: str
+    url: str  # its place on GitHub
+    author_is_bot: bool = False  # an app's account (CI, deploy previews): never forwarded
+    review_state: str | None = None  # reviews: APPROVED, CHANGES_REQUESTED, COMMENTED...
+    path: str | None = None  # review comments: the file and line they are on
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class PullStatus:
+    """One pull request as the repository's list shows it."""
+
+    number: int
+    state: PullState
+    updated_at: str  # ISO 8601 as GitHub wrote it; moves with every comment, review or push
+    url: str
+
+
+@dataclass(frozen=True)
+class PullListing:
+    """The answer to a conditional list of the repository's pull requests."""
+
+    etag: str | None  # send it next time: an unchanged list then costs nothing
+    pulls: list[PullStatus] | None  # None: unchanged since the etag that was sent (a 304)
+
+
+class PullWatch(Protocol):
+    """What the review loop reads from and writes to GitHub."""
+
+    async def login(self) -> str:
+        """The GitHub login the bot acts as (its own comments are not feedback)."""
+        ...
+
+    async def pull_statuses(self, etag: str | None) -> PullListing:
+        """The repository's most recently updated pull requests (all states), asked with
+        If-None-Match `etag`: an unchanged list answers 304, free of rate limit."""
+        ...
+
+    async def feedback(self, number: int, since: str | None) -> list[Feedback]:
+        """Reviews, review comments and comments of pull request `number`, oldest first;
+        comments only from `since` on (ISO 8601, inclusive) when given."""
+        ...
+
+    async def comment(self, number: int, body: str) -> str:
+        """Post a comment on the pull request's conversation; returns its address."""
+        ...

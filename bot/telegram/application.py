@@ -10,7 +10,7 @@ refused before anything else. `messages.notes` lives in bot/telegram/messages.py
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeAlias
 
 from telegram import Update
@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -86,9 +87,11 @@ def register(
     speech: SpeechToText | None = None,
     speech_language: str | None = None,
     image_limits: tuple[int, int] = (DEFAULT_IMAGE_MAX_SIDE, DEFAULT_IMAGE_MAX_BYTES),
+    more_buttons: Callable[[JobRunner], Sequence[BaseHandler[Update, Context, None]]] | None = None,
 ) -> JobRunner:
     """Add every handler to `app`; returns the job runner, for start-up and shutdown.
-    `speech` hears voice notes; `speech_language` is SPEECH_LANGUAGE."""
+    `speech` hears voice notes; `speech_language` is SPEECH_LANGUAGE; `more_buttons(runner)`
+    gives the handlers of other buttons (the review loop's), routed before the stale catch-all."""
     reader = AttachmentReader(TelegramFiles(app.bot), speech) if speech is not None else None
     runner = JobRunner(
         app.bot,
@@ -115,7 +118,7 @@ def register(
 
     _route_messages(app, messages, files, writers)
 
-    _route_buttons(app, buttons, allowed_user_ids)
+    _route_buttons(app, buttons, allowed_user_ids, more_buttons(runner) if more_buttons else ())
 
     async def handled(update: Update, context: Context) -> None:
         await inbox.done(update.update_id)
@@ -160,7 +163,10 @@ def _route_commands(
 
 
 def _route_buttons(
-    app: BotApplication, buttons: Buttons, allowed_user_ids: Collection[int]
+    app: BotApplication,
+    buttons: Buttons,
+    allowed_user_ids: Collection[int],
+    more: Sequence[BaseHandler[Update, Context, None]] = (),
 ) -> None:
     """Buttons, by their callback data (bot/telegram/keyboards.py): a stranger's press is
     refused whatever it says, and data that no pattern matches is out of date."""
@@ -175,6 +181,8 @@ def _route_buttons(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
     app.add_handlers(privacy_handlers(buttons.runner, buttons.job_store))
+    for handler in more:
+        app.add_handler(handler)
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -86,18 +87,25 @@ async def run_bot(
     *,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     stop: asyncio.Event | None = None,
+    background: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
-    """Start, resume unfinished work, poll until SIGTERM/SIGINT, let jobs finish, close."""
+    """Start, resume unfinished work, poll until SIGTERM/SIGINT, let jobs finish, close.
+    `background()` (the review loop) runs from the start of polling until it stops."""
     stop = stop or asyncio.Event()
+    beside: asyncio.Task[None] | None = None
     try:
         with _stopped_by_signals(stop):
             if not await _start(app, stop):
                 return  # stopped while Telegram was unreachable
             await _resume(app, runner, inbox)
             log.info("bot @%s is up, polling for updates", app.bot.username)
+            if background is not None:
+                beside = asyncio.create_task(background())
             await _poll_until(stop, app, inbox)
+            await _stop_task(beside)
             await _drain(runner)
     finally:
+        await _stop_task(beside)
         if app.running:
             await app.stop()
         await app.shutdown()  # a no-op when initialize() never got through
@@ -161,6 +169,12 @@ async def _poll_until(stop: asyncio.Event, app: BotApplication, inbox: Inbox) ->
     log.info("stopping: no new updates; letting running jobs finish")
     poll.cancel()
     await asyncio.gather(poll, return_exceptions=True)
+
+
+async def _stop_task(task: asyncio.Task[None] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _drain(runner: JobRunner) -> None:

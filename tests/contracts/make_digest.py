@@ -71,6 +71,7 @@ GITHUB_OPERATIONS = (
     "issues/list-comments",
     "issues/create-comment",
     "pulls/list-review-comments",
+    "pulls/list-reviews",
     "pulls/request-reviewers",
 )
 # tests/fakes/workers_ai.py: models newer than the 2024 subset go to its generic run operation;

@@ -1,13 +1,13 @@
 """A loopback fake of the GitHub REST API for one repository, good enough for real PyGithub.
 
 It keeps a small but real git model (blobs, trees and commits hashed exactly like git, refs),
-pull requests with labels, comments and review requests, and answers 25 operations of GitHub's
-REST API (the subset of github/rest-api-description that README's "Contract digest" names) with
-GitHub's status codes and error bodies (as the official descriptions' NOTES.md, "GitHub REST",
-records them). Every answer the fake builds is checked against those operations' contract
-(tests/contracts/github-rest-subset.digest.json) when `validate=True`; client requests are
-checked too. Violations land in `errors`. A new route needs its operationId in
-GITHUB_OPERATIONS of tests/contracts/make_digest.py and a refreshed digest.
+pull requests with labels, comments, reviews and review requests, and answers 26 operations of
+GitHub's REST API (the subset of github/rest-api-description that README's "Contract digest"
+names) with GitHub's status codes and error bodies (as the official descriptions' NOTES.md,
+"GitHub REST", records them). Every answer the fake builds is checked against those
+operations' contract (tests/contracts/github-rest-subset.digest.json) when `validate=True`;
+client requests are checked too. Violations land in `errors`. A new route needs its operationId
+in GITHUB_OPERATIONS of tests/contracts/make_digest.py and a refreshed digest.
 
     with FakeGitHub(files={"README.md": "# Blog\\n"}) as gh:
         g = Github(auth=Auth.Token("ghp_test"), base_url=gh.api_url,
@@ -40,6 +40,10 @@ Deliberate realism worth knowing:
   with, so `.edit()`/`.delete()` on it go to `PATCH`/`DELETE /git/ref/heads/x`. The fake
   accepts that spelling as well as the documented `/git/refs/` (set SINGULAR_REF_WRITES = False
   to answer it with 404); whether GitHub itself accepts it is not established.
+* Comments and reviews touch their pull request (`updated_at`), as on GitHub; `since` filters
+  comment lists. A conditional GET (`If-None-Match` with the last `ETag`) of an unchanged
+  resource is answered 304 and not counted against the rate limit, on the operations whose
+  description declares 304 (`pulls/list`, `pulls/get`); the others answer 200 as usual.
 * Timestamps come from a fake clock (2026-01-01, one tick per event), so commit shas are
   deterministic from run to run.
 """
@@ -168,6 +172,7 @@ class PullRequest:
     labels: list[str] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
     review_comments: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
 
@@ -226,6 +231,8 @@ def _route(method: str, pattern: str, handler: str, doc: str) -> _Route:
 
 
 _REFS_DOC = "git/refs#"
+# The GETs whose description declares `304 Not Modified` (answered to a matching If-None-Match).
+_CONDITIONAL = frozenset({"list_pulls", "get_pull"})
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
 _ROUTES: tuple[_Route, ...] = (
     _route("GET", r"/user", "get_user", "users/users#get-the-authenticated-user"),
@@ -307,6 +314,12 @@ _ROUTES: tuple[_Route, ...] = (
         "pulls/comments#list-review-comments-on-a-pull-request",
     ),
     _route(
+        "GET",
+        _REPO + r"/pulls/(?P<number>\d+)/reviews",
+        "list_reviews",
+        "pulls/reviews#list-reviews-for-a-pull-request",
+    ),
+    _route(
         "POST",
         _REPO + r"/pulls/(?P<number>\d+)/requested_reviewers",
         "request_reviewers",
@@ -356,6 +369,7 @@ class FakeGitHub(FakeServer):
         self._next_number = 1
         self._created_at = self._tick()
         self._user_ids: dict[str, int] = {}
+        self._statuses: dict[int, int] = {}  # id(RecordedRequest) -> the status it was answered
         initial = (
             files if files is not None else {"README.md": "# Blog\n", "content/posts/.gitkeep": ""}
         )
@@ -536,8 +550,75 @@ class FakeGitHub(FakeServer):
                 "created_at": now,
             }
             pr.review_comments.append(comment)
+            pr.updated_at = now
         self.notify()
         return comment
+
+    # -- the review loop: maintainers' reviews, merges and conditional requests -------------
+    def add_review(
+        self, number: int, body: str, state: str = "CHANGES_REQUESTED", user: str = "reviewer"
+    ) -> dict[str, Any]:
+        """A maintainer submits a review (APPROVED, CHANGES_REQUESTED or COMMENTED)."""
+        if state not in ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"):
+            raise ValueError(f"not a submitted review state: {state}")
+        with self._lock:
+            pr = self._pulls[number]
+            now = self._tick()
+            review = {
+                "id": next(self._ids),
+                "body": body,
+                "state": state,
+                "user": user,
+                "commit_id": pr.head_sha,
+                "submitted_at": now,
+            }
+            pr.reviews.append(review)
+            pr.updated_at = now
+        self.notify()
+        return review
+
+    def conditional_requests(self, path_regex: str) -> list[tuple[RecordedRequest, int]]:
+        """The GETs matching `path_regex` that carried If-None-Match, with the status each got
+        (304: not modified, so it did not count against the rate limit)."""
+        with self._lock:
+            return [
+                (request, self._statuses.get(id(request), 0))
+                for request in self.requests_to("GET", path_regex)
+                if "if-none-match" in request.headers
+            ]
+
+    def _review_json(self, number: int, review: dict[str, Any]) -> dict[str, Any]:
+        html = f"{self.html_root}/pull/{number}#pullrequestreview-{review['id']}"
+        pr_url = f"{self._repo_url}/pulls/{number}"
+        return {
+            "id": review["id"],
+            "node_id": _node_id("PRR_", review["id"]),
+            "user": self._simple_user(review["user"]),
+            "body": review["body"],
+            "state": review["state"],
+            "html_url": html,
+            "pull_request_url": pr_url,
+            "_links": {"html": {"href": html}, "pull_request": {"href": pr_url}},
+            "submitted_at": _iso(review["submitted_at"]),
+            "commit_id": review["commit_id"],
+            "author_association": "MEMBER",
+        }
+
+    def _not_modified(
+        self, request: RecordedRequest, route: _Route, response: Response
+    ) -> Response:
+        """304 for a conditional GET whose resource is unchanged, on the operations whose
+        description declares it (pulls/list, pulls/get); it is not counted against the limit."""
+        tag = response.headers.get("ETag")
+        wanted = request.headers.get("if-none-match")
+        if route.handler not in _CONDITIONAL or response.status != 200 or not tag or not wanted:
+            return response
+        if tag not in (t.strip() for t in wanted.split(",")):
+            return response
+        self.rate_used -= 1
+        headers = self._headers({"ETag": tag})
+        del headers["Content-Type"]
+        return Response(304, b"", headers)
 
     # -- git internals ----------------------------------------------------------------------
     def _tick(self) -> int:
@@ -1056,8 +1137,10 @@ class FakeGitHub(FakeServer):
         }
 
     def _new_issue_comment(self, pr: PullRequest, body: str, user: str) -> dict[str, Any]:
-        comment = {"id": next(self._ids), "body": body, "user": user, "created_at": self._tick()}
+        now = self._tick()
+        comment = {"id": next(self._ids), "body": body, "user": user, "created_at": now}
         pr.comments.append(comment)
+        pr.updated_at = now  # a comment touches its pull request
         return comment
 
     # -- HTTP plumbing ----------------------------------------------------------------------
@@ -1101,6 +1184,9 @@ class FakeGitHub(FakeServer):
     def handle(self, request: RecordedRequest) -> Response:
         with self._lock:
             response, route = self._handle_locked(request)
+            if route is not None and request.method == "GET":
+                response = self._not_modified(request, route, response)
+            self._statuses[id(request)] = response.status
         if self.validate and route is not None:
             path = request.path
             if route.handler in ("update_ref", "delete_ref"):
@@ -1564,6 +1650,9 @@ class FakeGitHub(FakeServer):
             ]
         if q.get("base"):
             pulls = [pr for pr in pulls if pr.base == q["base"]]
+        if q.get("sort") == "updated":  # GitHub: ascending unless `direction` says otherwise
+            descending = q.get("direction", "asc") == "desc"
+            pulls.sort(key=lambda pr: (pr.updated_at, pr.number), reverse=descending)
         chunk, links = self._paginate(c.request, pulls)
         return self._json(200, [self._pull_json(pr, full=False) for pr in chunk], links, etag=True)
 
@@ -1693,7 +1782,7 @@ class FakeGitHub(FakeServer):
 
     def _op_list_issue_comments(self, c: _Call) -> Response:
         pr = self._pull(c.params)
-        chunk, links = self._paginate(c.request, pr.comments)
+        chunk, links = self._paginate(c.request, _since(c.request, pr.comments))
         data = [self._issue_comment_json(pr.number, c) for c in chunk]
         return self._json(200, data, links, etag=True)
 
@@ -1709,8 +1798,14 @@ class FakeGitHub(FakeServer):
 
     def _op_list_review_comments(self, c: _Call) -> Response:
         pr = self._pull(c.params)
-        chunk, links = self._paginate(c.request, pr.review_comments)
+        chunk, links = self._paginate(c.request, _since(c.request, pr.review_comments))
         data = [self._review_comment_json(pr.number, c) for c in chunk]
+        return self._json(200, data, links, etag=True)
+
+    def _op_list_reviews(self, c: _Call) -> Response:
+        pr = self._pull(c.params)
+        chunk, links = self._paginate(c.request, pr.reviews)
+        data = [self._review_json(pr.number, review) for review in chunk]
         return self._json(200, data, links, etag=True)
 
     def _op_request_reviewers(self, c: _Call) -> Response:
@@ -1730,6 +1825,19 @@ class FakeGitHub(FakeServer):
 
 
 # -- small helpers --------------------------------------------------------------------------------
+def _since(request: RecordedRequest, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comments updated at or after the `since` query parameter (ISO 8601), as GitHub
+    filters them; all of them without it."""
+    raw = (request.query.get("since") or [""])[0]
+    if not raw:
+        return items
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ApiError(422, "Validation Failed") from None
+    return [item for item in items if item.get("updated_at", item["created_at"]) >= since]
+
+
 def _find_route(method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
     path = path.rstrip("/") if path != "/" and not path.endswith("/contents/") else path
     for route in _ROUTES:
