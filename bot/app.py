@@ -22,7 +22,7 @@ from bot.core.conversation import ConversationStore
 from bot.core.drafting import Drafter
 from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
-from bot.core.publishing import PostLayout, Publisher
+from bot.core.publishing import PostLayout, Publisher, PullOptions
 from bot.core.writer import Writer
 from bot.startup import verify_services
 from bot.telegram.application import build_application, register
@@ -109,6 +109,12 @@ def build_post_service(
         ),
         clock=local_now,
         model_name=model.model,
+        pull_options=PullOptions(
+            labels=tuple(settings.pr_labels),
+            reviewers=tuple(settings.pr_reviewers),
+            draft=settings.pr_draft,
+            include_notes=settings.pr_include_notes,
+        ),
     )
 
 
