@@ -39,7 +39,16 @@ from bot.telegram.buttons import Buttons, PressedByStranger, not_yours, out_of_d
 from bot.telegram.commands import Commands
 from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
-from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
+from bot.telegram.keyboards import (
+    DISCARD,
+    DISCARD_CONFIRMED,
+    EDIT_MERGED,
+    KEEP,
+    NEW_FROM_JOB,
+    NEW_POST,
+    PREVIEW,
+    RETRY,
+)
 from bot.telegram.messages import Messages
 
 log = logging.getLogger(__name__)
@@ -163,6 +172,8 @@ def _route_buttons(
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
+    app.add_handler(CallbackQueryHandler(buttons.edit_merged, pattern=EDIT_MERGED.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.new_from_job, pattern=NEW_FROM_JOB.pattern))
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

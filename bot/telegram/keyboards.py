@@ -2,7 +2,8 @@
 
 Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
 old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
-`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id).
+`discard:12` and `discard!:12` (a pull request number), `retry:345` (the failed job's message id),
+`merged-edit:345` and `merged-new:345` (a job asked about after a merge).
 Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
 """
 
@@ -53,6 +54,10 @@ PREVIEW = NumberedButton("preview")
 DISCARD = NumberedButton("discard")  # asks for confirmation
 DISCARD_CONFIRMED = NumberedButton("discard!")
 RETRY = NumberedButton("retry")
+# After a merge (bot.core.writer's "ask"): the job's message id; the job is run again as a
+# follow-up pull request to the merged post, or as a new post.
+EDIT_MERGED = NumberedButton("merged-edit")
+NEW_FROM_JOB = NumberedButton("merged-new")
 
 
 def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
@@ -85,3 +90,16 @@ def confirm_discard_keyboard(number: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def after_merge_keyboard(record: JobRecord, *, merged: bool) -> InlineKeyboardMarkup:
+    """Edit the merged post in a new pull request (when it is merged), or start a new post."""
+    new = InlineKeyboardButton(
+        "Start a new post", callback_data=NEW_FROM_JOB.data(record.message_id)
+    )
+    if not merged:
+        return InlineKeyboardMarkup([[new]])
+    edit = InlineKeyboardButton(
+        "Edit the merged post (new PR)", callback_data=EDIT_MERGED.data(record.message_id)
+    )
+    return InlineKeyboardMarkup([[edit], [new]])

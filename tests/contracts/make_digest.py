@@ -72,6 +72,7 @@ GITHUB_OPERATIONS = (
     "issues/create-comment",
     "pulls/list-review-comments",
     "pulls/request-reviewers",
+    "pulls/merge",
 )
 # tests/fakes/workers_ai.py: models newer than the 2024 subset go to its generic run operation;
 # Gemma 4, Whisper large v3 turbo and the OpenAI-compatible endpoint are in the supplement.
