@@ -5,8 +5,8 @@ It shows the post as it is now (title, description, tags, word count, file), the
 and the model and prompt version that wrote it.
 
 Everything in it came from a writer or a model, so every piece is made inert: one-line texts
-have each ASCII punctuation character backslash-escaped (CommonMark's escape, so `<b>`, `[x](y)`
-or `# heading` show as typed), and the notes go into a fenced block whose fence is longer than
+have each character that could start Markdown or HTML backslash-escaped (CommonMark's escape,
+so `<b>`, `[x](y)` or `*stars*` show as typed), and the notes go into a fenced block whose fence is longer than
 any run of backticks inside them. GitHub refuses a body over 65,536 characters: the notes are
 shortened first, then the oldest revisions are left out, to stay within MAX_BODY_CHARS.
 """
@@ -24,7 +24,8 @@ from bot.core.text import shorten
 MAX_BODY_CHARS = 65_000
 # One revision request in the list: enough to say what was asked.
 MAX_REQUEST_CHARS = 300
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What could start Markdown or HTML inside a line (or mention someone): backslash-escaped.
+_SIGNIFICANT = re.compile(r"([\\`*_{}\[\]<>#!|~&@])")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -45,10 +46,10 @@ class PullFacts:
 
 
 def inline(text: str, limit: int | None = None) -> str:
-    """`text` on one line (shortened to `limit`), every ASCII punctuation backslash-escaped:
-    shown exactly as written, never as Markdown or HTML."""
+    """`text` on one line (shortened to `limit`), what Markdown or HTML would read
+    backslash-escaped: shown exactly as written."""
     line = shorten(text, limit, words=True, one_line=True) if limit else " ".join(text.split())
-    return _PUNCTUATION.sub(r"\\\1", line)
+    return _SIGNIFICANT.sub(r"\\\1", line)
 
 
 def fenced(text: str, info: str = "text") -> str:
