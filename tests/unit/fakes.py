@@ -178,7 +178,7 @@ class FakeBlogRepository:
 
     async def commits_since(self, head_sha: str, since_sha: str, *, limit: int) -> list[CommitInfo]:
         await asyncio.sleep(0)
-        chain = []
+        chain: list[CommitInfo] = []
         for sha in self._history(head_sha):
             if sha == since_sha or len(chain) >= limit:
                 break
