@@ -7,8 +7,9 @@ and the model and prompt version that wrote it.
 Everything in it came from a writer or a model, so every piece is made inert: one-line texts
 have each character that could start Markdown or HTML backslash-escaped (CommonMark's escape,
 so `<b>`, `[x](y)` or `*stars*` show as typed), and the notes go into a fenced block whose
-fence is longer than any run of backticks inside them. GitHub refuses a body over 65,536 characters: the notes are
-shortened first, then the oldest revisions are left out, to stay within MAX_BODY_CHARS.
+fence is longer than any run of backticks inside them. GitHub refuses a body over 65,536
+characters: the notes are shortened first, then the oldest revisions are left out, to stay
+within MAX_BODY_CHARS.
 """
 
 from __future__ import annotations
