@@ -329,6 +329,8 @@ class FakeModel:
     answers: list[str] = field(default_factory=list)
     requests: list[list[ChatMessage]] = field(default_factory=list)
     images: list[list[ImageInput]] = field(default_factory=list)
+    # Run while the model "thinks", one per request (someone committing meanwhile).
+    meanwhile: list[Callable[[], object]] = field(default_factory=list)
 
     def will_write(self, title: str, body: str = "Hi there.") -> None:
         self.answers.append(model_answer(title, body))
@@ -339,6 +341,8 @@ class FakeModel:
         await asyncio.sleep(0)
         self.requests.append(list(messages))
         self.images.append(list(images))
+        if self.meanwhile:
+            self.meanwhile.pop(0)()
         return self.answers.pop(0) if self.answers else model_answer("Hello, world")
 
 
