@@ -25,7 +25,8 @@ FACTS = PullFacts(
 
 def rendered(body: str) -> str:
     """The HTML GitHub-flavoured CommonMark makes of `body` (the `html` option as GitHub)."""
-    return markdown_it.MarkdownIt("commonmark", {"html": True}).render(body)
+    html: str = markdown_it.MarkdownIt("commonmark", {"html": True}).render(body)
+    return html
 
 
 def test_the_body_shows_the_post_the_notes_and_where_it_came_from() -> None:
