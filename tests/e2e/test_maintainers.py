@@ -239,3 +239,55 @@ def test_a_message_after_a_merge_asks_and_each_choice_works(
     assert "Our new office" in created.text
     assert post_path(github, 3) != path
     assert "a post about our new office" in workers_ai.run_requests()[-1]["messages"][-1]["content"]
+
+
+def test_a_maintainers_commit_while_the_model_drafts_is_kept_not_a_409(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    workers_ai.queue_reply(FIRST)
+    send_and_wait(telegram, "A post about Postgres 17", "Pull request #1")
+    branch, path = github.pull(1)["head"], post_path(github, 1)
+
+    workers_ai.model_latency = 0.5
+    workers_ai.queue_reply(SHORTER)
+    workers_ai.queue_reply(SHORTER)  # the redraft from the maintainer's text
+    telegram.send_text(WRITER_ID, "make it shorter")
+    telegram.wait_until(lambda: len(workers_ai.run_requests()) == 2)
+    fixed = (github.file(branch, path) or "").replace("Plans.", "Plans, by Maya.")
+    theirs = github.commit(branch, {path: fixed}, "Fix a detail", author="Maya Maintainer")
+    reply = telegram.wait_for_bot_message(WRITER_ID, contains="Revised pull request #1", timeout=20)
+    workers_ai.model_latency = 0
+
+    assert "Kept the maintainer's edits (1 commit by Maya Maintainer)." in reply.text
+    assert len(workers_ai.run_requests()) == 3
+    assert "Plans, by Maya." in workers_ai.run_requests()[-1]["messages"][-1]["content"]
+    assert github.commits(branch)[0]["parents"] == [theirs]
+    assert "409" not in reply.text
+
+
+def test_a_pull_request_closed_while_the_model_drafts_is_told_and_offers_a_new_post(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    workers_ai.queue_reply(FIRST)
+    send_and_wait(telegram, "A post about Postgres 17", "Pull request #1")
+    branch = github.pull(1)["head"]
+    head = github.branches()[branch]
+
+    workers_ai.model_latency = 0.5
+    workers_ai.queue_reply(SHORTER)
+    telegram.send_text(WRITER_ID, "a post about our office move")
+    telegram.wait_until(lambda: len(workers_ai.run_requests()) == 2)
+    github.close_pull(1)
+    told = telegram.wait_for_bot_message(WRITER_ID, contains="closed without merging", timeout=20)
+    workers_ai.model_latency = 0
+    assert "nothing was committed" in told.text
+    assert github.branches()[branch] == head
+    assert [b["text"] for b in told.buttons] == ["Start a new post"]
+
+    workers_ai.queue_reply(model_post("Our office move", "We moved.", tags="office"))
+    telegram.press_button(WRITER_ID, told.message_id, told.buttons[0]["callback_data"])
+    created = telegram.wait_for_bot_message(WRITER_ID, contains="Pull request #2", timeout=20)
+    assert "Our office move" in created.text
+    assert (
+        "a post about our office move" in workers_ai.run_requests()[-1]["messages"][-1]["content"]
+    )
