@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core import prompts
 from bot.core.drafts import word_count
 from tests.botprocess import WRITER_ID, BotProcess
+from tests.e2e.test_photos import jpeg, send_photo
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import BotMessage, FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI
@@ -291,3 +292,25 @@ def test_a_pull_request_closed_while_the_model_drafts_is_told_and_offers_a_new_p
     assert (
         "a post about our office move" in workers_ai.run_requests()[-1]["messages"][-1]["content"]
     )
+
+
+def test_with_a_photo_the_revision_also_goes_on_top_of_the_maintainers_commit(
+    bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
+) -> None:
+    workers_ai.queue_reply(FIRST)
+    send_and_wait(telegram, "A post about Postgres 17", "Pull request #1")
+    branch, path = github.pull(1)["head"], post_path(github, 1)
+    fixed = (github.file(branch, path) or "").replace("Plans.", "Plans, by Maya.")
+    theirs = github.commit(branch, {path: fixed}, "Fix a detail", author="Maya Maintainer")
+
+    workers_ai.queue_reply(
+        model_post("Postgres 17 is here", "Plans, by Maya.\n\n![A latency graph](image-1)")
+    )
+    send_photo(telegram, jpeg((10, 10, 10)), caption="Add this graph")
+    reply = telegram.wait_for_bot_message(WRITER_ID, contains="Revised pull request #1", timeout=30)
+
+    assert "Kept the maintainer's edits (1 commit by Maya Maintainer)." in reply.text
+    parts = workers_ai.run_requests()[-1]["messages"][-1]["content"]
+    assert any("Plans, by Maya." in p.get("text", "") for p in parts)
+    newest = github.commits(branch)[0]
+    assert newest["parents"] == [theirs] and len(newest["files"]) == 2  # post and image, one commit
