@@ -351,6 +351,8 @@ class FakeGitHub(FakeServer):
         self.user_login = user
         # The repository setting "Automatically delete head branches" (merges delete them).
         self.delete_branch_on_merge = False
+        # Private repositories on GitHub Free have no draft pull requests.
+        self.drafts_allowed = True
         self.rate_limit = 5000
         self.rate_used = 0
         self._clock = itertools.count(_EPOCH)
@@ -1622,6 +1624,12 @@ class FakeGitHub(FakeServer):
         if head_sha in self._ancestors(base_sha):
             raise _validation_failed(
                 "PullRequest", "custom", message=f"No commits between {base} and {head_branch}"
+            )
+        if body.get("draft") and not self.drafts_allowed:
+            raise _validation_failed(
+                "PullRequest",
+                "custom",
+                message="Draft pull requests are not supported in this repository.",
             )
         number = self._next_number
         self._next_number += 1

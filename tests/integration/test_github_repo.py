@@ -364,3 +364,20 @@ def test_pull_info_commits_since_and_dressing_a_pull_request(
     assert (pull["title"], pull["body"]) == ("New title", "New body")
     github.merge_pull(thread.number)
     assert asyncio.run(repository.pull_state(thread.number)) == "merged"
+
+
+def test_a_draft_where_the_plan_has_none_opens_a_ready_pull_request(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.drafts_allowed = False
+    asyncio.run(repository.create_branch("blogbot/x", github.branches()["main"]))
+    github.commit("blogbot/x", {"content/posts/x.md": "# X\n"})
+    pull = asyncio.run(repository.create_pull(branch="blogbot/x", title="X", body="B", draft=True))
+    assert github.pull(pull.number)["draft"] is False
+    github.drafts_allowed = True
+    asyncio.run(repository.create_branch("blogbot/y", github.branches()["main"]))
+    github.commit("blogbot/y", {"content/posts/y.md": "# Y\n"})
+    drafted = asyncio.run(
+        repository.create_pull(branch="blogbot/y", title="Y", body="B", draft=True)
+    )
+    assert github.pull(drafted.number)["draft"] is True
