@@ -30,7 +30,7 @@ from bot.core.blog import BlogProfile, Overrides, add_to_listing, render_for_blo
 from bot.core.blog_source import BlogKnowledge
 from bot.core.conversation import Change, PostThread, Turn
 from bot.core.drafts import Draft, word_count
-from bot.core.errors import PublishError
+from bot.core.errors import NothingToChange, PublishError
 from bot.core.photo_commits import commit_new_post, commit_revision
 from bot.core.photos import Photos
 from bot.core.ports import BlogRepository, FileCommit
@@ -486,6 +486,11 @@ class Publisher:
         state: NewPostProgress
         if progress is None:
             _, base_sha = await self.repository.base_head()
+            if not photos:  # no branch, no pull request for a change that changes nothing
+                merged_file = await self.repository.file_at(base_sha, merged.path)
+                wanted = await self.revised_content(merged, draft, author=author, photos=None)
+                if merged_file is not None and merged_file[0] == wanted:
+                    raise NothingToChange(merged.number)
             names = self._follow_up_names(merged)
             state = self._claim_branch(merged.date, names, base_sha, after=None)
             await checkpoint(state)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.core.conversation import Conversation
-from bot.core.errors import PublishError
+from bot.core.errors import NothingToChange, PublishError
 from bot.core.images import prepare_image
 from bot.core.photos import Photos
 from tests.unit.fakes import FakeBlogRepository
@@ -133,3 +133,20 @@ def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 10, 10)).save(out, "JPEG")
     return out.getvalue()
+
+
+async def test_a_follow_up_that_changes_nothing_opens_nothing() -> None:
+    world = World()
+    await world.run(world.writer(), await world.accept(10, "A post about hello"))
+    world.repo.pulls[1].state = "merged"
+    world.repo.push("main", world.repo.files(BRANCH), "Merge pull request #1")
+    record = await world.accept(20, "Keep it as it is")
+    asked = await world.run(world.writer(), record)
+    assert asked.kind == "ask"
+    record = await world.saved(20)
+    record.kind = "followup"
+    world.model.will_write("Hello, world")  # exactly the merged post
+    with pytest.raises(NothingToChange) as refused:
+        await world.writer().handle(record, checkpoint=world.jobs.save)
+    assert "already reads exactly like this" in refused.value.user_message
+    assert world.repo.post_branches() == [BRANCH] and len(world.repo.pulls) == 1
