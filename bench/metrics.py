@@ -392,8 +392,8 @@ def github_economy(obs: Observations) -> Section:
             "GitHub calls, revision (max)",
             max((sum(c.values()) for c in rev_counts), default=0),
             "calls",
-            "≤ 2",
-            2,
+            "≤ 4",
+            4,
             _breakdown(_typical(rev_counts)),
         ),
     ]

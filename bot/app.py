@@ -24,7 +24,7 @@ from bot.core.drafting import Drafter
 from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
 from bot.core.privacy import PrivacyScanner
-from bot.core.publishing import PostLayout, Publisher
+from bot.core.publishing import PostLayout, Publisher, PullOptions
 from bot.core.reviews import ReviewRecords, ReviewWatcher, keep_watching
 from bot.core.writer import Writer
 from bot.startup import verify_services
@@ -130,6 +130,12 @@ def build_post_service(
         ),
         clock=local_now,
         model_name=model.model,
+        pull_options=PullOptions(
+            labels=tuple(settings.pr_labels),
+            reviewers=tuple(settings.pr_reviewers),
+            draft=settings.pr_draft,
+            include_notes=settings.pr_include_notes,
+        ),
     )
 
 

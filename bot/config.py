@@ -129,6 +129,17 @@ class Settings(BaseSettings):
         description="File name template: {date} {slug} {year} {month} {day}; unset: learned.",
     )
     branch_prefix: str = Field("blogbot/", description="Prefix of the branches the bot creates.")
+    pr_include_notes: bool = Field(
+        True, description="Show the writer's notes (collapsed) in each pull request."
+    )
+    pr_labels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated labels added to each new pull request."
+    )
+    pr_reviewers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated GitHub logins asked to review each new pull request.",
+    )
+    pr_draft: bool = Field(False, description="Open pull requests as drafts.")
 
     review_poll_seconds: float = Field(
         60.0,
@@ -166,6 +177,14 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: Any) -> list[int]:
         return _parse_id_list(value)
+
+    @field_validator("pr_labels", "pr_reviewers", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return [str(item).strip().lstrip("@") for item in items if str(item).strip()]
 
     @field_validator("telegram_api_url", "cloudflare_api_url", "github_api_url")
     @classmethod

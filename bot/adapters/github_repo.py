@@ -1,11 +1,13 @@
 """The blog's repository on GitHub (PyGithub): the BlogRepository port.
 
 PyGithub is synchronous, so every coroutine here runs its requests in a worker thread; the core
-never sees a thread. A new post costs four requests (base head, branch, file, pull request);
-the default branch is read once per process. A revision is one request, plus one when the
-title changes. Several files in one commit (a post and its images) go through the Git data API
-(bot/adapters/github_git.py): a new post with k images is k + 5 requests (the base branch with
-its tree, k blobs, the tree, the commit, the branch created at it, the pull request).
+never sees a thread. A new post costs four requests (base head, branch, file, pull request),
+plus one each for PR_LABELS and PR_REVIEWERS when set; the default branch is read once per
+process. A revision is the commit and one PATCH of the pull request's title and body (the
+writer's use case reads the pull request before and after drafting). Several files in one
+commit (a post and its images) go through the Git data API (bot/adapters/github_git.py): a
+new post with k images is k + 5 requests (the base branch with its tree, k blobs, the tree,
+the commit, the branch created at it, the pull request).
 
 GitHub may do a write and lose its answer (a 5xx or a timeout after the work). PyGithub retries
 such answers (see github_retry), and the retry meets the first try's work: "Reference already
@@ -33,7 +35,15 @@ from urllib3.util.retry import Retry
 from bot.adapters.github_git import GitData
 from bot.adapters.write_budget import WriteBudget
 from bot.core.errors import PublishError
-from bot.core.ports import BaseCommit, FileCommit, FilesCommit, PullRef, PullState
+from bot.core.ports import (
+    BaseCommit,
+    CommitInfo,
+    FileCommit,
+    FilesCommit,
+    PullInfo,
+    PullRef,
+    PullState,
+)
 from bot.core.posts import PostFile
 
 log = logging.getLogger(__name__)
@@ -192,11 +202,27 @@ class GitHubRepository:
     async def same_file(self, post: PostFile, branch: str) -> FileCommit | None:
         return await self._off_loop(lambda: self._same_file(post, branch))
 
-    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
-        return await self._off_loop(lambda: self._create_pull(branch, title, body))
+    async def create_pull(
+        self, *, branch: str, title: str, body: str, draft: bool = False
+    ) -> PullRef:
+        return await self._off_loop(lambda: self._create_pull(branch, title, body, draft))
 
     async def pull_state(self, number: int) -> PullState:
-        return await self._off_loop(lambda: self._pull_state(number))
+        return (await self.pull_info(number)).state
+
+    async def pull_info(self, number: int) -> PullInfo:
+        return await self._off_loop(lambda: self._pull_info(number))
+
+    async def commits_since(self, head_sha: str, since_sha: str, *, limit: int) -> list[CommitInfo]:
+        return await self._off_loop(lambda: self._commits_since(head_sha, since_sha, limit))
+
+    async def update_pull(self, number: int, *, title: str, body: str) -> None:
+        await self._off_loop(lambda: self._edit_pull(number, title=title, body=body))
+
+    async def dress_pull(
+        self, number: int, *, labels: Sequence[str], reviewers: Sequence[str]
+    ) -> None:
+        await self._off_loop(lambda: self._dress_pull(number, list(labels), list(reviewers)))
 
     async def update_file(
         self, *, branch: str, path: str, content: str, file_sha: str, message: str
@@ -204,9 +230,6 @@ class GitHubRepository:
         return await self._off_loop(
             lambda: self._update_file(branch, path, content, file_sha, message)
         )
-
-    async def retitle_pull(self, number: int, title: str) -> None:
-        await self._off_loop(lambda: self._edit_pull(number, title=title))
 
     async def discard(self, *, number: int, branch: str) -> None:
         await self._off_loop(lambda: self._discard(number, branch))
@@ -342,19 +365,51 @@ class GitHubRepository:
         head = self._repo.get_branch(branch).commit
         return FileCommit(existing.sha, head.sha, head.html_url or "")
 
-    def _create_pull(self, branch: str, title: str, body: str) -> PullRef:
-        """Open the PR; when one exists for the branch (a retried POST) it is the one."""
+    def _create_pull(self, branch: str, title: str, body: str, draft: bool = False) -> PullRef:
+        """Open the PR; when one exists for the branch (a retried POST) it is the one. A
+        repository whose plan has no draft pull requests gets a ready one."""
         base = self.base_branch()
         try:
             self._writes.spend()
-            pull = self._repo.create_pull(base=base, head=branch, title=title, body=body)
+            pull = self._repo.create_pull(
+                base=base, head=branch, title=title, body=body, draft=draft
+            )
             return PullRef(pull.number, pull.html_url)
         except GithubException as exc:
-            if exc.status == 422 and "already exists" in _message_of(exc).lower():
+            message = _message_of(exc).lower()
+            if exc.status == 422 and "already exists" in message:
                 found = self._find_pull(branch)
                 if found is not None:
                     return found
+            if exc.status == 422 and draft and "draft" in message:
+                log.warning(
+                    "%s does not allow draft pull requests; opening a ready one", self.full_name
+                )
+                return self._create_pull(branch, title, body, draft=False)
             raise
+
+    def _dress_pull(self, number: int, labels: list[str], reviewers: list[str]) -> None:
+        """Labels, then review requests; a refusal is logged (the pull request is open)."""
+        url = f"{self._repo.url}"
+        for what, path, payload in (
+            ("labels", f"{url}/issues/{number}/labels", {"labels": labels}),
+            ("reviewers", f"{url}/pulls/{number}/requested_reviewers", {"reviewers": reviewers}),
+        ):
+            if not payload[what]:
+                continue
+            try:
+                self._writes.spend()
+                self._repo.requester.requestJsonAndCheck("POST", path, input=payload)
+            except GithubException as exc:
+                if exc.status not in (403, 404, 422):
+                    raise explain(exc, self.full_name) from exc
+                log.warning(
+                    "could not add %s to pull request #%s: %s (%s)",
+                    what,
+                    number,
+                    _message_of(exc) or "refused",
+                    exc.status,
+                )
 
     def _find_pull(self, branch: str) -> PullRef | None:
         pulls = list(self._repo.get_pulls(state="all", head=f"{self.owner}:{branch}"))
@@ -363,12 +418,31 @@ class GitHubRepository:
         newest = max(pulls, key=lambda p: p.number)
         return PullRef(newest.number, newest.html_url)
 
-    def _pull_state(self, number: int) -> PullState:
-        """ "open", "closed" or "merged": a revision only goes to an open pull request."""
-        pull = self._repo.get_pull(number)  # PyGithub may fetch when an attribute is read
-        if pull.merged:
-            return "merged"
-        return "open" if pull.state == "open" else "closed"
+    def _pull_info(self, number: int) -> PullInfo:
+        """ "open", "closed" or "merged" (a revision only goes to an open pull request), and
+        the head commit (a maintainer's commit on the branch shows there), from one read."""
+        _, data = self._repo.requester.requestJsonAndCheck(
+            "GET", f"{self._repo.url}/pulls/{number}"
+        )
+        state: PullState = "open" if data.get("state") == "open" else "closed"
+        if data.get("merged") or data.get("merged_at"):
+            state = "merged"
+        return PullInfo(state, str((data.get("head") or {}).get("sha") or ""))
+
+    def _commits_since(self, head_sha: str, since_sha: str, limit: int) -> list[CommitInfo]:
+        """Walk first parents from `head_sha` to `since_sha` (one read per commit: nearly
+        always one or two, a maintainer's fix)."""
+        found: list[CommitInfo] = []
+        sha = head_sha
+        while sha and sha != since_sha and len(found) < limit:
+            _, data = self._repo.requester.requestJsonAndCheck(
+                "GET", f"{self._repo.url}/git/commits/{sha}"
+            )
+            author = (data.get("author") or {}).get("name") or "someone"
+            found.append(CommitInfo(sha, str(author)))
+            parents = data.get("parents") or []
+            sha = str(parents[0].get("sha") or "") if parents else ""
+        return found
 
     def _edit_pull(self, number: int, **fields: str) -> None:
         """PATCH the pull request without reading it first (PyGithub's edit() needs an object)."""

@@ -28,6 +28,14 @@ class Turn:
 
 
 @dataclass
+class Change:
+    """One revision as its pull request lists it: what the writer asked, and its commit."""
+
+    request: str
+    commit_url: str
+
+
+@dataclass
 class PostThread:
     """One post and its pull request, as this bot last wrote them."""
 
@@ -46,6 +54,28 @@ class PostThread:
     revisions: int = 0
     updated_at: str = ""
     history: list[Turn] = field(default_factory=list)
+    # Fields below were added later; a thread saved before them loads with these defaults.
+    notes: str = ""  # the writer's first notes, shown in the pull request
+    head_sha: str = ""  # the bot's last commit on the branch ("" before it was recorded)
+    changes: list[Change] = field(default_factory=list)  # each revision's request and commit
+    follows: int | None = None  # the merged pull request this one edits further
+
+    @property
+    def own_head(self) -> str:
+        """The sha of the bot's last commit on the branch (read from its link when older
+        state did not record it); "" when unknown."""
+        if self.head_sha:
+            return self.head_sha
+        tail = self.commit_url.rstrip("/").rsplit("/", 1)[-1]
+        return tail if len(tail) == 40 and all(c in "0123456789abcdef" for c in tail) else ""
+
+    @property
+    def writer_notes(self) -> str:
+        """What the writer first asked for (older state: the first turn of the history)."""
+        if self.notes:
+            return self.notes
+        first = next((t for t in self.history if t.role == "user"), None)
+        return first.content if first else ""
 
     @property
     def draft(self) -> Draft:
@@ -103,6 +133,7 @@ class Conversation:
         posts = {}
         for number, raw in data.get("posts", {}).items():
             raw["history"] = [Turn(**turn) for turn in raw.get("history", [])]
+            raw["changes"] = [Change(**change) for change in raw.get("changes", [])]
             posts[int(number)] = PostThread(**raw)
         return cls(
             chat_id=int(data["chat_id"]),

@@ -32,12 +32,20 @@ class Drafter:
         return parse_draft(await self.model.complete(messages, images=images))
 
     async def revise(
-        self, thread: PostThread, request: str, *, images: Sequence[ImageInput] = ()
+        self,
+        thread: PostThread,
+        request: str,
+        *,
+        images: Sequence[ImageInput] = (),
+        current: str | None = None,
     ) -> Draft:
+        """The post revised as asked. `current`: the post's file as it is on GitHub when that
+        is not the bot's last version (a maintainer edited it): the model revises that text."""
+        post = current if current is not None else thread.as_markdown()
         messages = bounded_history(
             prompts.render("system"),
             thread.history,
-            prompts.render("revise", post=thread.as_markdown(), request=request) + _about(images),
+            prompts.render("revise", post=post, request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
         return parse_draft(await self.model.complete(messages, images=images))

@@ -169,6 +169,17 @@ class NotesTooLong(InputRefused):
         self.limit = limit
 
 
+class NothingToChange(InputRefused):
+    """A change to a merged post that leaves its file exactly as merged: no pull request."""
+
+    def __init__(self, number: int) -> None:
+        self.explanation = (
+            f"The post merged in pull request #{number} already reads exactly like this, so "
+            "there is nothing to put in a new pull request."
+        )
+        super().__init__(self.explanation)
+
+
 class FileTooBig(InputRefused):
     """Over Telegram's 20 MB download limit for bots: the file cannot even be fetched."""
 

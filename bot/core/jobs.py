@@ -53,9 +53,14 @@ class JobRecord:
     images: list[Attachment] = field(default_factory=list)
     state: JobState = "accepted"
     created_at: float = field(default_factory=time.time)
-    # Decided once, before the model is asked: a new post, or a revision of PR `target`.
-    kind: Literal["new", "revise"] | None = None
+    # Decided once, before the model is asked: a new post, a revision of PR `target`, a
+    # follow-up pull request to the merged PR `target`, or "ask": the writer is asked which
+    # (after a merge; bot.core.writer).
+    kind: Literal["new", "revise", "followup", "ask"] | None = None
     target: int | None = None
+    # Someone else's commits on the target's branch (bot.core.publishing.BranchEdits as JSON):
+    # the revision starts from the file as it is there.
+    edits: dict[str, Any] | None = None
     note: str | None = None
     # The model's answer, kept so that a retry or a resume never asks the model again.
     draft: dict[str, Any] | None = None

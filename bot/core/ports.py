@@ -32,6 +32,22 @@ PullState = Literal["open", "closed", "merged"]
 
 
 @dataclass(frozen=True)
+class PullInfo:
+    """A pull request's state and the commit its branch points at (one read)."""
+
+    state: PullState
+    head_sha: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit on a post's branch: who made it (the git author's name)."""
+
+    sha: str
+    author: str
+
+
+@dataclass(frozen=True)
 class ImageInput:
     """An image the model is shown with the last user message: a `data:` URL (JPEG or PNG)."""
 
@@ -106,11 +122,34 @@ class BlogRepository(Protocol):
         exactly post.content; else None."""
         ...
 
-    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
-        """Open the pull request from `branch`; when one is open already, that one."""
+    async def create_pull(
+        self, *, branch: str, title: str, body: str, draft: bool = False
+    ) -> PullRef:
+        """Open the pull request from `branch` (a draft when asked and the repository allows
+        it); when one is open already, that one."""
         ...
 
     async def pull_state(self, number: int) -> PullState: ...
+
+    async def pull_info(self, number: int) -> PullInfo:
+        """The pull request's state and its head commit, in one read."""
+        ...
+
+    async def commits_since(self, head_sha: str, since_sha: str, *, limit: int) -> list[CommitInfo]:
+        """The commits from `head_sha` back to (not including) `since_sha`, newest first, at
+        most `limit` (first parents only)."""
+        ...
+
+    async def update_pull(self, number: int, *, title: str, body: str) -> None:
+        """Set the pull request's title and description (one request)."""
+        ...
+
+    async def dress_pull(
+        self, number: int, *, labels: Sequence[str], reviewers: Sequence[str]
+    ) -> None:
+        """Add labels and request reviewers (each only when given). A refusal (a reviewer
+        without access) is logged, never fatal: the pull request is open either way."""
+        ...
 
     async def update_file(
         self, *, branch: str, path: str, content: str, file_sha: str, message: str
@@ -118,8 +157,6 @@ class BlogRepository(Protocol):
         """One commit replacing the file whose blob is `file_sha`. When the file has changed
         since and holds exactly `content` (an earlier attempt made this commit), that commit."""
         ...
-
-    async def retitle_pull(self, number: int, title: str) -> None: ...
 
     async def discard(self, *, number: int, branch: str) -> None:
         """Close the pull request and delete its branch; either already done is fine."""

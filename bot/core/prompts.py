@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from importlib.resources import files
 from string import Template
@@ -20,3 +21,14 @@ def render(name: str, **values: str) -> str:
     surface, while `$` inside the writer's own text is never interpreted, only inserted.
     """
     return _template(name).substitute(values).strip()
+
+
+@cache
+def version() -> str:
+    """A short hash of every prompt file's name and text: which prompts wrote a post (named in
+    its pull request), changing whenever any of them is edited."""
+    digest = hashlib.sha256()
+    for entry in sorted(files("prompts").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".md"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    return digest.hexdigest()[:10]

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Awaitable, Callable, Container, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import Any
 
+from bot.core import prompts
 from bot.core.blog import BlogProfile, Overrides, add_to_listing, render_for_blog
 from bot.core.blog_source import BlogKnowledge
-from bot.core.conversation import PostThread, Turn
+from bot.core.conversation import Change, PostThread, Turn
 from bot.core.drafts import Draft, word_count
-from bot.core.errors import PublishError
+from bot.core.errors import NothingToChange, PublishError
 from bot.core.photo_commits import commit_new_post, commit_revision
 from bot.core.photos import Photos
 from bot.core.ports import BlogRepository, FileCommit
@@ -48,6 +50,7 @@ from bot.core.progress import (
     PullOpened,
     RevisionCommitted,
 )
+from bot.core.pull_body import PullFacts, pull_request_body
 from bot.core.text import shorten
 
 Checkpoint = Callable[[Progress], Awaitable[None]]
@@ -75,23 +78,38 @@ class PostLayout:
         return Overrides(posts_dir=self.posts_dir, filename=self.filename_template)
 
 
-def pull_request_body(draft: Draft, path: str, words: int, model: str) -> str:
-    lines = [
-        f"**{draft.title}**",
-        "",
-        draft.description,
-        "",
-        f"- File: `{path}`",
-        f"- Words: {words}",
-    ]
-    if draft.tags:
-        lines.append("- Tags: " + ", ".join(f"`{t}`" for t in draft.tags))
-    lines += [
-        "",
-        f"Drafted with `{model}` by blogbot from a writer's notes. "
-        "Please review the facts and wording before merging.",
-    ]
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class PullOptions:
+    """How the bot's pull requests are opened and described (PR_* settings)."""
+
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    draft: bool = False
+    include_notes: bool = True
+
+
+@dataclass(frozen=True)
+class BranchEdits:
+    """Commits on a post's branch that are not the bot's (a maintainer's fix): the file as it
+    is there, which the revision starts from and commits on top of."""
+
+    head_sha: str
+    text: str
+    file_sha: str
+    commits: int
+    authors: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "authors": list(self.authors)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BranchEdits:
+        return cls(**{**data, "authors": tuple(data.get("authors", ()))})
+
+    def sentence(self) -> str:
+        who = ", ".join(self.authors) or "someone"
+        commits = f"{self.commits} commit{'s' if self.commits != 1 else ''}"
+        return f"Kept the maintainer's edits ({commits} by {who})."
 
 
 def version_note(thread: PostThread) -> Turn:
@@ -111,12 +129,14 @@ class Publisher:
         layout: PostLayout,
         clock: Callable[[], datetime],
         model_name: str,
+        pull_options: PullOptions = PullOptions(),
     ) -> None:
         self.repository = repository
         self.knowledge = BlogKnowledge(repository, layout.overrides())
         self._layout = layout
         self._clock = clock
         self._model_name = model_name  # named in the pull request's body
+        self.pull_options = pull_options
         # Branches claimed by this process's jobs that may still point at the base commit,
         # where an empty branch looks the same whoever made it: no other job claims them.
         self._claimed: set[str] = set()
@@ -175,10 +195,13 @@ class Publisher:
                 state = await self._ensure_file(state, post, draft, profile, author, photos)
             else:
                 await self._ensure_listing(state, post, draft, profile)
-                state = await self._ensure_pull(state, draft)
+                state = await self._ensure_pull(state, draft, request)
             await checkpoint(state)
         body = photos.body(profile, state.path, draft.body) if photos else draft.body
-        return self._new_thread(state, replace(draft, body=body), request)
+        thread = self._new_thread(state, replace(draft, body=body), request)
+        if profile.listing:  # the listing's commit came after the post's: the head is read
+            thread.head_sha = await self.repository.branch_head(state.branch) or ""
+        return thread
 
     async def _first_claim(
         self, draft: Draft, author: str | None, *, with_tree: bool = False
@@ -224,18 +247,19 @@ class Publisher:
         return BranchClaimed(date, name, base_sha, base_tree)
 
     async def _ensure_branch(
-        self, claim: BranchClaimed, post: PostFile
+        self, claim: BranchClaimed, post: PostFile | None = None, *, names: Sequence[str] = ()
     ) -> FileClaimed | BranchClaimed:
-        """Create the claimed branch or recognise it as this job's own; else claim the next."""
+        """Create the claimed branch or recognise it as this job's own; else claim the next
+        (of `names`, else of the names made from `post`)."""
         base_sha = claim.base_sha or (await self.repository.base_head())[1]
         self._claimed.add(claim.branch)  # a resumed claim too
         created = await self.repository.create_branch(claim.branch, base_sha)
+        path = post.path if post is not None else ""
         if created or await self._is_own_branch(claim):
-            return FileClaimed(claim.date, claim.branch, post.path, base_sha)
+            return FileClaimed(claim.date, claim.branch, path, base_sha)
         self._claimed.discard(claim.branch)  # someone else's branch
-        return self._claim_branch(
-            claim.date, self._branch_names(post), base_sha, after=claim.branch
-        )
+        candidates = names or (self._branch_names(post) if post is not None else [])
+        return self._claim_branch(claim.date, candidates, base_sha, after=claim.branch)
 
     async def _is_own_branch(self, claim: BranchClaimed) -> bool:
         head = await self.repository.branch_head(claim.branch)
@@ -373,10 +397,56 @@ class Publisher:
             message=f"List post: {shorten(draft.title, 60, one_line=True, trim=' ')}",
         )
 
-    async def _ensure_pull(self, state: FileCommitted, draft: Draft) -> PullOpened:
-        body = pull_request_body(draft, state.path, word_count(draft.body), self._model_name)
-        pull = await self.repository.create_pull(branch=state.branch, title=draft.title, body=body)
+    async def _ensure_pull(
+        self, state: FileCommitted, draft: Draft, request: str, follows: PostThread | None = None
+    ) -> PullOpened:
+        if follows is None:
+            notes, changes, follows_number = request, [], None
+        else:
+            notes = follows.writer_notes
+            changes = [Change(request, state.commit.commit_url)]
+            follows_number = follows.number
+        facts = self._facts(draft, state.path, notes, changes, follows_number)
+        options = self.pull_options
+        pull = await self.repository.create_pull(
+            branch=state.branch,
+            title=draft.title,
+            body=pull_request_body(facts, include_notes=options.include_notes),
+            draft=options.draft,
+        )
+        if options.labels or options.reviewers:
+            await self.repository.dress_pull(
+                pull.number, labels=options.labels, reviewers=options.reviewers
+            )
         return PullOpened(state.date, state.branch, state.path, state.commit, pull)
+
+    def _facts(
+        self,
+        draft: Draft,
+        path: str,
+        notes: str,
+        changes: Sequence[Change],
+        follows: int | None = None,
+    ) -> PullFacts:
+        return PullFacts(
+            title=draft.title,
+            description=draft.description,
+            tags=draft.tags,
+            words=word_count(draft.body),
+            path=path,
+            notes=notes,
+            changes=changes,
+            model=self._model_name,
+            prompt_version=prompts.version(),
+            follows=follows,
+        )
+
+    def body_of(self, thread: PostThread) -> str:
+        """The pull request's description for the post as `thread` has it."""
+        facts = self._facts(
+            thread.draft, thread.path, thread.writer_notes, thread.changes, thread.follows
+        )
+        return pull_request_body(facts, include_notes=self.pull_options.include_notes)
 
     def _new_thread(self, state: PullOpened, draft: Draft, request: str) -> PostThread:
         thread = PostThread(
@@ -394,6 +464,8 @@ class Publisher:
             words=word_count(draft.body),
             updated_at=state.date,
             history=[Turn("user", request)],
+            notes=request,
+            head_sha=state.commit.commit_sha,
         )
         thread.history.append(version_note(thread))
         return thread
@@ -409,41 +481,159 @@ class Publisher:
         *,
         author: str | None = None,
         photos: Photos | None = None,
+        edits: BranchEdits | None = None,
     ) -> PostThread:
         """One new commit on the post's branch (the file keeps its path and its date), then the
-        pull request's title follows the post's; resuming after `progress`. With `photos` the
-        post and the new images are that one commit."""
+        pull request's title and description follow the post's, in one request; resuming after
+        `progress`. With `photos` the post and the new images are that one commit. With `edits`
+        (someone else's commits on the branch) the commit replaces the file as it is there: a
+        fast-forward on top of them."""
         if progress is None:
-            # The current conventions, at the post's own path and date: a revision never moves it.
-            profile = (await self.knowledge.latest()).profile
-            post = self.render(
-                draft, datetime.fromisoformat(thread.date), profile=profile, author=author
+            file_sha = edits.file_sha if edits else thread.file_sha
+            commit = await self._commit_on_branch(
+                thread, draft, request, thread.branch, file_sha, author, photos
             )
-            message = f"Revise post: {shorten(request, 60, one_line=True, trim=' ')}"
-            if photos:
-                commit = await commit_revision(
-                    self.repository,
-                    branch=thread.branch,
-                    placed=photos.placed(profile, replace(post, path=thread.path)),
-                    commit_url=thread.commit_url,
-                    message=message,
-                )
-            else:
-                commit = await self.repository.update_file(
-                    branch=thread.branch,
-                    path=thread.path,
-                    content=post.content,
-                    file_sha=thread.file_sha,
-                    message=message,
-                )
             progress = RevisionCommitted(commit)
             await checkpoint(progress)
-        if draft.title != thread.title:  # setting a title twice is harmless
-            await self.repository.retitle_pull(thread.number, draft.title)
         if photos:
             profile = (await self.knowledge.latest()).profile
             draft = replace(draft, body=photos.body(profile, thread.path, draft.body))
-        return self._revised_thread(thread, progress.commit, draft, request)
+        revised = self._revised_thread(thread, progress.commit, draft, request)
+        # Setting the same title and body twice (a resumed job) is harmless.
+        await self.repository.update_pull(
+            revised.number, title=revised.title, body=self.body_of(revised)
+        )
+        return revised
+
+    async def revised_content(
+        self, thread: PostThread, draft: Draft, *, author: str | None, photos: Photos | None
+    ) -> str:
+        """The post file a revision of `thread` to `draft` commits (to recognise it)."""
+        profile = (await self.knowledge.latest()).profile
+        post = self.render(
+            draft, datetime.fromisoformat(thread.date), profile=profile, author=author
+        )
+        post = replace(post, path=thread.path)
+        return photos.placed(profile, post).post.content if photos else post.content
+
+    async def _commit_on_branch(
+        self,
+        thread: PostThread,
+        draft: Draft,
+        request: str,
+        branch: str,
+        file_sha: str,
+        author: str | None,
+        photos: Photos | None,
+    ) -> FileCommit:
+        """The revised post committed over the file whose blob is `file_sha` on `branch`."""
+        # The current conventions, at the post's own path and date: a revision never moves it.
+        profile = (await self.knowledge.latest()).profile
+        post = self.render(
+            draft, datetime.fromisoformat(thread.date), profile=profile, author=author
+        )
+        message = f"Revise post: {shorten(request, 60, one_line=True, trim=' ')}"
+        if photos:
+            return await commit_revision(
+                self.repository,
+                branch=branch,
+                placed=photos.placed(profile, replace(post, path=thread.path)),
+                commit_url=thread.commit_url,
+                message=message,
+            )
+        return await self.repository.update_file(
+            branch=branch,
+            path=thread.path,
+            content=post.content,
+            file_sha=file_sha,
+            message=message,
+        )
+
+    # -- a follow-up to a merged post ------------------------------------------------------
+    async def follow_up(
+        self,
+        merged: PostThread,
+        draft: Draft,
+        request: str,
+        progress: NewPostProgress | None = None,
+        checkpoint: Checkpoint = no_checkpoint,
+        *,
+        author: str | None = None,
+        photos: Photos | None = None,
+    ) -> PostThread:
+        """A change to a merged post: a new branch from the base, one commit changing the file
+        at the post's path as the base has it, and a new pull request that says which one it
+        follows. The same checkpointed steps as a new post, so a resumed job adopts its own
+        branch, commit and pull request."""
+        state: NewPostProgress
+        if progress is None:
+            _, base_sha = await self.repository.base_head()
+            if not photos:  # no branch, no pull request for a change that changes nothing
+                merged_file = await self.repository.file_at(base_sha, merged.path)
+                wanted = await self.revised_content(merged, draft, author=author, photos=None)
+                if merged_file is not None and merged_file[0] == wanted:
+                    raise NothingToChange(merged.number)
+            names = self._follow_up_names(merged)
+            state = self._claim_branch(merged.date, names, base_sha, after=None)
+            await checkpoint(state)
+        else:
+            state = progress
+        while not isinstance(state, PullOpened):
+            if isinstance(state, BranchClaimed):
+                state = await self._ensure_branch(state, names=self._follow_up_names(merged))
+            elif isinstance(state, FileClaimed):
+                state = await self._ensure_follow_up_commit(
+                    state, merged, draft, request, author, photos
+                )
+            else:
+                state = await self._ensure_pull(state, draft, request, follows=merged)
+            await checkpoint(state)
+        if photos:
+            profile = (await self.knowledge.latest()).profile
+            draft = replace(draft, body=photos.body(profile, merged.path, draft.body))
+        thread = self._new_thread(state, draft, request)
+        thread.notes = merged.writer_notes
+        thread.changes = [Change(request, state.commit.commit_url)]
+        thread.follows = merged.number
+        thread.date = merged.date
+        return thread
+
+    def _follow_up_names(self, merged: PostThread) -> list[str]:
+        wanted = f"{self._layout.branch_prefix}{PostFile(merged.path, '', '').stem}-edit"
+        return [wanted, *(f"{wanted}-{n}" for n in range(2, MAX_NAME_ATTEMPTS + 1))]
+
+    async def _ensure_follow_up_commit(
+        self,
+        claim: FileClaimed,
+        merged: PostThread,
+        draft: Draft,
+        request: str,
+        author: str | None,
+        photos: Photos | None,
+    ) -> FileCommitted:
+        """Change the merged file on the follow-up branch; the branch holding exactly this
+        change already (an attempt whose answer was lost) is adopted."""
+        profile = (await self.knowledge.latest()).profile
+        post = self.render(
+            draft, datetime.fromisoformat(merged.date), profile=profile, author=author
+        )
+        planned = replace(post, path=merged.path)
+        found = await self.repository.file_at(claim.branch, merged.path)
+        if found is not None and found[0] == planned.content and not photos:
+            adopted = await self.repository.same_file(planned, claim.branch)
+            if adopted is not None:
+                return FileCommitted(claim.date, claim.branch, merged.path, adopted)
+        if found is None and not photos:  # the base lost the file: it comes back
+            created = await self.repository.create_file(
+                planned, claim.branch, f"Revise post: {draft.title}"
+            )
+            if created is None:
+                raise PublishError(f"Could not write {merged.path} on {claim.branch}.")
+            return FileCommitted(claim.date, claim.branch, merged.path, created)
+        commit = await self._commit_on_branch(
+            merged, draft, request, claim.branch, found[1] if found else "", author, photos
+        )
+        return FileCommitted(claim.date, claim.branch, merged.path, commit)
 
     def _revised_thread(
         self, thread: PostThread, commit: FileCommit, draft: Draft, request: str
@@ -452,6 +642,7 @@ class Publisher:
             thread,
             file_sha=commit.file_sha,
             commit_url=commit.commit_url,
+            head_sha=commit.commit_sha,
             title=draft.title,
             description=draft.description,
             tags=list(draft.tags),
@@ -460,6 +651,7 @@ class Publisher:
             revisions=thread.revisions + 1,
             updated_at=self._clock().isoformat(timespec="seconds"),
             history=[*thread.history, Turn("user", request)],
+            changes=[*thread.changes, Change(request, commit.commit_url)],
         )
         revised.history.append(version_note(revised))
         return revised

@@ -3,6 +3,21 @@ starting over, looking a post up, discarding it.
 
 It knows nothing of Telegram: a job record comes in, is checkpointed after every step, and an
 Outcome goes out. The model and the repository are ports, so the tests run it in memory.
+
+The maintainers' side of a revision:
+
+- **Their edits are kept.** The pull request read that decides the target also gives its head:
+  when it is not the bot's last commit, someone committed to the branch. Only then is the file
+  read there (and who made the commits); the model revises that text and the commit lands on
+  top of theirs. A commit made while the model was drafting is noticed by the second read
+  (below) or by GitHub's 409: the file is read again and the revision redrafted, once.
+- **Merges are noticed.** The pull request is read again right before the commit: merged
+  meanwhile, the revision becomes a follow-up pull request (a new branch from the base that
+  edits the merged file; nothing is pushed to the merged branch); closed without merging,
+  the writer is told and offered a new post.
+- **After a merge**, a message that reads as a change to the merged post (a reply to it, or
+  short: at most CHANGE_MAX_CHARS characters in one paragraph) makes the bot ask: edit the
+  merged post in a new pull request, or start a new post. Longer notes start a new post.
 """
 
 from __future__ import annotations
@@ -15,12 +30,20 @@ from typing import Any, Literal
 from bot.core.conversation import Conversation, ConversationStore, PostThread
 from bot.core.drafting import Drafter
 from bot.core.drafts import Draft
+from bot.core.errors import PublishError
 from bot.core.jobs import JobRecord
 from bot.core.photos import Photos
 from bot.core.ports import PullState
 from bot.core.privacy import HeldForPrivacy, PrivacyScanner, new_findings, redact
-from bot.core.progress import Progress, PullOpened, RevisionCommitted
-from bot.core.publishing import Publisher
+from bot.core.progress import (
+    BranchClaimed,
+    FileClaimed,
+    FileCommitted,
+    Progress,
+    PullOpened,
+    RevisionCommitted,
+)
+from bot.core.publishing import BranchEdits, Publisher
 
 Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
 
@@ -29,12 +52,31 @@ async def _no_checkpoint(record: JobRecord) -> None:
     return None
 
 
+# After a merge, a message this short (in one paragraph) reads as a change to the merged post.
+CHANGE_MAX_CHARS = 280
+# Someone else's commits read to name them in the answer (one read each).
+MAX_COMMITS_READ = 10
+
+
 @dataclass(frozen=True)
 class Outcome:
-    kind: Literal["created", "revised"]
+    """`created`, `revised`, `followup` (a new pull request editing the merged `previous`),
+    `ask` (its pull request is merged: edit it or start a new post?) or `closed` (its pull
+    request was closed without merging meanwhile: nothing was committed)."""
+
+    kind: Literal["created", "revised", "followup", "ask", "closed"]
     thread: PostThread
     previous: PostThread | None = None  # the post before this revision
-    note: str | None = None  # why a new post was started instead of a revision
+    note: str | None = None  # why a new post was started instead of a revision, edits kept
+
+
+class BranchMoved(Exception):
+    """Someone committed to the post's branch after the model had read it."""
+
+
+def reads_as_change(text: str, *, replied: bool) -> bool:
+    """Whether a message sent after a merge reads as a change to the merged post."""
+    return replied or (len(text.strip()) <= CHANGE_MAX_CHARS and "\n\n" not in text.strip())
 
 
 class Writer:
@@ -77,19 +119,38 @@ class Writer:
         if record.kind is None:
             await self._choose_post(record, conversation)  # redone on resume: nothing to save
         target = conversation.posts.get(record.target) if record.target is not None else None
-        if record.kind == "revise" and target is None:
+        if record.kind == "ask" and target is not None:
+            return Outcome("ask", target)
+        if record.kind != "new" and target is None:
             # The post was forgotten meanwhile (expired or discarded): start afresh.
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
-        draft = await self._draft(record, target, checkpoint, photos)
-        draft = await self._private_details_settled(record, target, draft, checkpoint)
-        if photos is not None:
-            # A caption becomes the alt text of a photo the post does not place: never asked
-            # about, so never published with private details.
-            photos = replace(photos, captions=tuple(map(self.privacy.scrub, photos.captions)))
-        before_publish()
-        with record.timed("github_ms"):
-            outcome = await self._publish(record, target, draft, checkpoint, photos)
+        for attempt in (1, 2):
+            draft = await self._draft(record, target, checkpoint, photos)
+            draft = await self._private_details_settled(record, target, draft, checkpoint)
+            if photos is not None:
+                # A caption becomes the alt text of a photo the post does not place: never
+                # asked about, so never published with private details.
+                photos = replace(photos, captions=tuple(map(self.privacy.scrub, photos.captions)))
+            before_publish()
+            try:
+                with record.timed("github_ms"):
+                    outcome = await self._publish(record, target, draft, checkpoint, photos)
+                break
+            except BranchMoved:
+                if attempt == 2 or target is None:
+                    raise PublishError(
+                        f"Someone keeps committing to the branch of pull request "
+                        f"#{target.number if target else '?'} while I revise it. Nothing was "
+                        "overwritten; send your change again in a minute.",
+                        status=409,
+                    ) from None
+                # Redrafted once from the file as it is now, their commit kept.
+                await self._read_branch_edits(record, target)
+                record.draft, record.state = None, "accepted"
+                await checkpoint(record)
+        if outcome.kind in ("ask", "closed"):
+            return outcome
         if outcome.kind == "created" and first_post:
             outcome = self._with_layout_note(outcome)
 
@@ -119,7 +180,10 @@ class Writer:
                         record.text, style=learned.style, images=images
                     )
                 else:
-                    draft = await self.drafter.revise(target, record.text, images=images)
+                    current = await self._current_text(record, target)
+                    draft = await self.drafter.revise(
+                        target, record.text, images=images, current=current
+                    )
             record.keep_draft(draft)
             await checkpoint(record)
         return draft
@@ -161,17 +225,147 @@ class Writer:
         progress = record.progress
         if target is None:
             done = None if isinstance(progress, RevisionCommitted) else progress
+            # The notes go into the pull request's description: without private details.
             thread = await self.posts.new_post(
-                draft, record.text, done, save, author=record.writer, photos=photos
+                draft,
+                self.privacy.scrub(record.text),
+                done,
+                save,
+                author=record.writer,
+                photos=photos,
             )
             return Outcome("created", thread, note=record.note)
+        if record.kind == "revise" and not isinstance(progress, RevisionCommitted):
+            closed = await self._recheck(record, target, checkpoint, draft, photos)
+            if closed is not None:
+                return closed
+        if record.kind == "followup":
+            steps = (BranchClaimed, FileClaimed, FileCommitted, PullOpened)
+            started = progress if isinstance(progress, steps) else None
+            thread = await self.posts.follow_up(
+                target,
+                draft,
+                self.privacy.scrub(record.text),
+                started,
+                save,
+                author=record.writer,
+                photos=photos,
+            )
+            return Outcome("followup", thread, previous=target, note=record.note)
         committed = progress if isinstance(progress, RevisionCommitted) else None
+        edits = BranchEdits.from_json(record.edits) if record.edits else None
         # The request names the revision's commit: on GitHub, so without private details.
         request = self.privacy.scrub(record.text)
-        thread = await self.posts.revision(
-            target, draft, request, committed, save, author=record.writer, photos=photos
+        try:
+            thread = await self.posts.revision(
+                target,
+                draft,
+                request,
+                committed,
+                save,
+                author=record.writer,
+                photos=photos,
+                edits=edits,
+            )
+        except PublishError as exc:
+            if exc.status == 409:  # a stale file sha: someone committed since the read
+                raise BranchMoved from exc
+            if exc.status in (404, 422) and committed is None:
+                # The branch is gone: deleted on merge (a follow-up), or with its pull request.
+                closed = await self._recheck(record, target, checkpoint, draft, photos)
+                if closed is not None:
+                    return closed
+                if _became_follow_up(record):
+                    return await self._publish(record, target, draft, checkpoint, photos)
+            raise
+        return Outcome("revised", thread, previous=target, note=edits.sentence() if edits else None)
+
+    async def _recheck(
+        self,
+        record: JobRecord,
+        target: PostThread,
+        checkpoint: Checkpoint,
+        draft: Draft,
+        photos: Photos | None,
+    ) -> Outcome | None:
+        """Read the pull request right before committing. Merged meanwhile: the job becomes a
+        follow-up (saved). Closed: the `closed` outcome (nothing committed). Someone changed
+        the post's file since the model read it: BranchMoved."""
+        info = await self._repository.pull_info(target.number)
+        if info.state == "merged":
+            record.kind, record.progress = "followup", None
+            record.note = (
+                f"Pull request #{target.number} was merged while I was revising it, so this "
+                "change is in a new pull request."
+            )
+            await checkpoint(record)
+            return None
+        if info.state == "closed":
+            record.kind = "ask"
+            await checkpoint(record)
+            return Outcome("closed", target)
+        edits = BranchEdits.from_json(record.edits) if record.edits else None
+        expected = edits.head_sha if edits else target.own_head
+        if expected and info.head_sha and info.head_sha != expected:
+            await self._check_file_unchanged(record, target, info.head_sha, draft, photos)
+        return None
+
+    async def _check_file_unchanged(
+        self,
+        record: JobRecord,
+        target: PostThread,
+        head_sha: str,
+        draft: Draft,
+        photos: Photos | None,
+    ) -> None:
+        """The branch moved since the model read the post: fine when the post's file is as the
+        model saw it (the commit goes on top) or already holds this very revision (an attempt
+        whose answer was lost); else BranchMoved."""
+        found = await self._repository.file_at(head_sha, target.path)
+        edits = BranchEdits.from_json(record.edits) if record.edits else None
+        seen = edits.file_sha if edits else target.file_sha
+        if found is None:
+            raise BranchMoved
+        if found[1] == seen:
+            return
+        wanted = await self.posts.revised_content(
+            target, draft, author=record.writer, photos=photos
         )
-        return Outcome("revised", thread, previous=target)
+        if found[0] != wanted:
+            raise BranchMoved
+
+    async def _current_text(self, record: JobRecord, target: PostThread) -> str | None:
+        """The post as the model should revise it when the bot's own copy is not it: the file
+        on the branch (someone else's commits), or on the base branch (a merged post)."""
+        if record.kind == "followup":
+            base, _ = await self._repository.base_head()
+            found = await self._repository.file_at(base, target.path)
+            return found[0] if found else None
+        if record.edits:
+            return BranchEdits.from_json(record.edits).text
+        return None
+
+    async def _read_branch_edits(self, record: JobRecord, target: PostThread) -> None:
+        """Look at the branch now: someone else's commits on it go into `record.edits`."""
+        info = await self._repository.pull_info(target.number)
+        record.edits = await self._branch_edits(target, info.head_sha)
+
+    async def _branch_edits(self, target: PostThread, head_sha: str) -> dict[str, object] | None:
+        """Someone else's commits between the bot's last commit and `head_sha`, and the file
+        as they left it; None when the head is the bot's own (no request then)."""
+        own = target.own_head
+        if not own or not head_sha or head_sha == own:
+            return None
+        found = await self._repository.file_at(head_sha, target.path)
+        if found is None:
+            raise PublishError(
+                f"The post's file {target.path} is no longer on the branch of pull request "
+                f"#{target.number}, so I can't revise it there. Send /new to start a new post."
+            )
+        commits = await self._repository.commits_since(head_sha, own, limit=MAX_COMMITS_READ)
+        authors = tuple(dict.fromkeys(c.author for c in commits))
+        text, file_sha = found
+        return BranchEdits(head_sha, text, file_sha, len(commits), authors).to_json()
 
     def _with_layout_note(self, outcome: Outcome) -> Outcome:
         """Nothing told how this blog lays out its posts: say which layout was assumed."""
@@ -195,18 +389,25 @@ class Writer:
 
     async def _choose_post(self, record: JobRecord, conversation: Conversation) -> None:
         """A reply to an earlier result revises that post; otherwise the current post, if its
-        pull request is still open; otherwise a new post."""
+        pull request is still open (someone else's commits on its branch are read); after a
+        merge, a message that reads as a change asks; otherwise a new post."""
         replied = conversation.post_for_message(record.reply_to) if record.reply_to else None
         target = replied or conversation.current_post
+        record.edits = None
         if target is not None:
-            state = await self._repository.pull_state(target.number)
-            if state != "open":
+            info = await self._repository.pull_info(target.number)
+            if info.state == "merged" and reads_as_change(record.text, replied=replied is not None):
+                record.kind, record.target = "ask", target.number
+                return
+            if info.state != "open":
                 record.note = (
-                    f"Pull request #{target.number} was {state}, so this starts a new post."
+                    f"Pull request #{target.number} was {info.state}, so this starts a new post."
                 )
                 conversation.forget(target.number)
                 await self.conversations.save(conversation)
                 target = None
+            else:
+                record.edits = await self._branch_edits(target, info.head_sha)
         record.kind = "revise" if target is not None else "new"
         record.target = target.number if target is not None else None
 
@@ -241,3 +442,9 @@ class Writer:
         if number in conversation.posts:
             conversation.messages[message_id] = number
             await self.conversations.save(conversation)
+
+
+def _became_follow_up(record: JobRecord) -> bool:
+    """Whether a re-check turned the job into a follow-up (mypy narrows `record.kind` as if a
+    call could not change it)."""
+    return record.kind == "followup"

@@ -42,7 +42,9 @@ from bot.telegram.job_runner import JobRunner
 from bot.telegram.keyboards import (
     DISCARD,
     DISCARD_CONFIRMED,
+    EDIT_MERGED,
     KEEP,
+    NEW_FROM_JOB,
     NEW_POST,
     PICK,
     PREVIEW,
@@ -180,6 +182,8 @@ def _route_buttons(
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
+    app.add_handler(CallbackQueryHandler(buttons.edit_merged, pattern=EDIT_MERGED.pattern))
+    app.add_handler(CallbackQueryHandler(buttons.new_from_job, pattern=NEW_FROM_JOB.pattern))
     app.add_handlers(privacy_handlers(buttons.runner, buttons.job_store))
     for handler in more:
         app.add_handler(handler)

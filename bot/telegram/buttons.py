@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Coroutine
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
@@ -108,6 +108,36 @@ class Buttons:
             await query.answer(replies.STALE_BUTTON)
             return
         await query.answer("Retrying…")
+        await self.runner.retry(record)
+
+    async def edit_merged(self, update: Update, context: Context) -> None:
+        """After a merge: the asked job runs again as a follow-up pull request."""
+        await self._after_merge(update, context, "followup")
+
+    async def new_from_job(self, update: Update, context: Context) -> None:
+        """After a merge (or a pull request closed meanwhile): the job runs again as a new
+        post."""
+        await self._after_merge(update, context, "new")
+
+    async def _after_merge(
+        self, update: Update, context: Context, kind: Literal["followup", "new"]
+    ) -> None:
+        if (press := await pressed(update, context)) is None:
+            return
+        query, chat_id = press
+        record = await self.job_store.get(chat_id, pressed_number(context))
+        if record is None or record.kind != "ask" or not record.finished:
+            await query.answer(replies.STALE_BUTTON)
+            return
+        if self.runner.queue.busy(chat_id):
+            await query.answer(replies.BUSY, show_alert=True)
+            return
+        record.kind = kind
+        if kind == "new":
+            record.target = None
+        # Whatever was drafted was a revision of the post as it was: drafted afresh.
+        record.draft, record.progress, record.edits, record.note = None, None, None, None
+        await query.answer("OK")
         await self.runner.retry(record)
 
     async def discard(self, update: Update, context: Context) -> None:

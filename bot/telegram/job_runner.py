@@ -287,6 +287,9 @@ class JobRunner:
 
 def _answered(record: JobRecord, outcome: Outcome) -> Answer:
     record.state = "answered"
+    if outcome.kind in ("ask", "closed"):  # the writer chooses (bot/telegram/buttons.py)
+        keyboard = keyboards.after_merge_keyboard(record, merged=outcome.kind == "ask")
+        return Answer(replies.outcome(outcome), keyboard)
     return Answer(replies.outcome(outcome), keyboards.result_keyboard(outcome.thread))
 
 

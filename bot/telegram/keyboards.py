@@ -3,7 +3,8 @@
 Callback data is short and fixed-shape, far inside Telegram's 64-byte limit. Buttons stay under
 old messages for good, so these shapes must keep being understood: `new`, `keep`, `preview:12`,
 `discard:12`, `discard!:12` and `pick:12` (a pull request number), `retry:345` (the failed job's
-message id), `redact:345` and `as-is:345` (a job held for private details: its message id).
+message id), `redact:345` and `as-is:345` (a job held for private details: its message id),
+`merged-edit:345` and `merged-new:345` (a job asked about after a merge).
 Each kind has a `pattern` that routes a press to its handler (bot/telegram/application.py).
 """
 
@@ -62,6 +63,11 @@ PICK = NumberedButton("pick")  # /posts: make this post the current one
 PICK_TITLE_CHARS = 40
 REMOVE_PRIVATE = NumberedButton("redact")
 PUBLISH_AS_IS = NumberedButton("as-is")
+
+# After a merge (bot.core.writer's "ask"): the job's message id; the job is run again as a
+# follow-up pull request to the merged post, or as a new post.
+EDIT_MERGED = NumberedButton("merged-edit")
+NEW_FROM_JOB = NumberedButton("merged-new")
 
 
 def result_keyboard(thread: PostThread) -> InlineKeyboardMarkup:
@@ -135,3 +141,16 @@ def privacy_keyboard(record: JobRecord) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def after_merge_keyboard(record: JobRecord, *, merged: bool) -> InlineKeyboardMarkup:
+    """Edit the merged post in a new pull request (when it is merged), or start a new post."""
+    new = InlineKeyboardButton(
+        "Start a new post", callback_data=NEW_FROM_JOB.data(record.message_id)
+    )
+    if not merged:
+        return InlineKeyboardMarkup([[new]])
+    edit = InlineKeyboardButton(
+        "Edit the merged post (new PR)", callback_data=EDIT_MERGED.data(record.message_id)
+    )
+    return InlineKeyboardMarkup([[edit], [new]])

@@ -113,6 +113,8 @@ def _link(url: str, text: str | None = None) -> str:
 
 def outcome(result: Outcome) -> str:
     thread = result.thread
+    if result.kind in ("followup", "ask", "closed"):
+        return after_merge(result)
     if result.kind == "created":
         lines = [f"ℹ️ {escape(result.note)}"] if result.note else []
         lines += [
@@ -124,6 +126,8 @@ def outcome(result: Outcome) -> str:
         return "\n".join(lines)
     before = result.previous
     lines = [f"✏️ Revised pull request <b>#{thread.number}</b>: <b>{escape(thread.title)}</b>"]
+    if result.note:
+        lines.append(f"ℹ️ {escape(result.note)}")
     if before is not None and before.title != thread.title:
         lines.append(f"Title: {escape(before.title)} → {escape(thread.title)}")
     if before is not None:
@@ -132,6 +136,32 @@ def outcome(result: Outcome) -> str:
     lines.append(
         " · ".join(filter(None, [link, _link(thread.url, f"Pull request #{thread.number}")]))
     )
+    return "\n".join(lines)
+
+
+def after_merge(result: Outcome) -> str:
+    """A follow-up pull request to a merged post; the question after a merge; a pull request
+    closed while it was being revised."""
+    thread = result.thread
+    title = f"<b>{escape(thread.title)}</b>"
+    if result.kind == "ask":
+        return (
+            f"Pull request #{thread.number} ({title}) is already merged. Should I edit the "
+            "merged post in a new pull request, or start a new post from this message?"
+        )
+    if result.kind == "closed":
+        return (
+            f"⚠️ Pull request #{thread.number} ({title}) was closed without merging while I was "
+            "revising it, so nothing was committed. Start a new post from this message?"
+        )
+    lines = [f"ℹ️ {escape(result.note)}"] if result.note else []
+    merged = result.previous.number if result.previous else thread.follows
+    lines += [
+        f"✅ Pull request <b>#{thread.number}</b> edits the merged post (#{merged}): {title}",
+        _link(thread.url),
+        f"<code>{escape(thread.path)}</code> · {thread.words} words",
+        "Send more messages to revise it, or /new for another post.",
+    ]
     return "\n".join(lines)
 
 

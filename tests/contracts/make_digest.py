@@ -73,6 +73,7 @@ GITHUB_OPERATIONS = (
     "pulls/list-review-comments",
     "pulls/list-reviews",
     "pulls/request-reviewers",
+    "pulls/merge",
 )
 # tests/fakes/workers_ai.py: models newer than the 2024 subset go to its generic run operation;
 # Gemma 4, Whisper large v3 turbo and the OpenAI-compatible endpoint are in the supplement.

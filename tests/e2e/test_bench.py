@@ -42,11 +42,12 @@ FILE_READ = "GET /contents/{path}"
 
 # The known API calls of one message, getUpdates aside. GitHub: a new post reads the base branch,
 # creates the branch, writes the file and opens the pull request; a revision reads the pull
-# request and writes the file (a third call, the PR title edit, only when the title changes,
-# and the benchmark's revisions keep it). Telegram: the status message, the typing action, and
-# the edit that turns the status into the answer.
+# request before drafting (its state, and its head: a maintainer's commits) and again right
+# before committing (merged meanwhile?), writes the file and sets the PR's title and body in one
+# PATCH. Telegram: the status message, the typing action, and the edit that turns the status
+# into the answer.
 GITHUB_CALLS_NEW_POST = 4
-GITHUB_CALLS_REVISION = 2
+GITHUB_CALLS_REVISION = 4
 TELEGRAM_CALLS_PER_MESSAGE = 3
 # Rows about what the bot does, not how fast: they hold on any machine.
 CORRECTNESS_ROWS = (

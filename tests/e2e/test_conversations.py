@@ -70,7 +70,9 @@ def test_a_merged_pull_request_makes_the_next_message_a_new_post(
     send_and_wait(telegram, "A post about Postgres 17", "Pull request #1")
     github.merge_pull(1)
     workers_ai.queue_reply(model_post("Next steps", "What comes after Postgres 17."))
-    reply = send_and_wait(telegram, "now one about next steps", "Pull request #2")
+    # Notes of a post of their own (longer than a change to the merged one would be).
+    notes = "Now one about next steps after Postgres 17. " * 5 + "\n\nAnd what we learned."
+    reply = send_and_wait(telegram, notes, "Pull request #2")
     assert "Pull request #1 was merged, so this starts a new post." in reply.text
     assert github.pull(1)["merged"] and github.pull(2)["state"] == "open"
 

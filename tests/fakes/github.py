@@ -1,7 +1,7 @@
 """A loopback fake of the GitHub REST API for one repository, good enough for real PyGithub.
 
 It keeps a small but real git model (blobs, trees and commits hashed exactly like git, refs),
-pull requests with labels, comments, reviews and review requests, and answers 26 operations of
+pull requests with labels, comments, reviews and review requests, and answers 27 operations of
 GitHub's REST API (the subset of github/rest-api-description that README's "Contract digest"
 names) with GitHub's status codes and error bodies (as the official descriptions' NOTES.md,
 "GitHub REST", records them). Every answer the fake builds is checked against those
@@ -31,7 +31,8 @@ Deliberate realism worth knowing:
   existing ref: 422 "Reference already exists". `POST /pulls`: 422 "Validation Failed" whose
   `errors[0].message` is "A pull request already exists for acme:<branch>." or
   "No commits between main and <branch>".
-* Deleting a branch closes its open pull requests; merging keeps the branch.
+* Deleting a branch closes its open pull requests; merging keeps the branch unless
+  `delete_branch_on_merge` (the repository setting) is set.
 * Writes with a read-only token (`push=False`) answer 403 "Resource not accessible by personal
   access token"; a wrong or missing token answers 401 "Bad credentials"; another repository
   answers 404 "Not Found". X-RateLimit-* headers count down from `rate_limit` (5000); past it,
@@ -320,6 +321,12 @@ _ROUTES: tuple[_Route, ...] = (
         "pulls/reviews#list-reviews-for-a-pull-request",
     ),
     _route(
+        "PUT",
+        _REPO + r"/pulls/(?P<number>\d+)/merge",
+        "merge_pull",
+        "pulls/pulls#merge-a-pull-request",
+    ),
+    _route(
         "POST",
         _REPO + r"/pulls/(?P<number>\d+)/requested_reviewers",
         "request_reviewers",
@@ -355,6 +362,10 @@ class FakeGitHub(FakeServer):
         self.push = push
         self.validate = validate
         self.user_login = user
+        # The repository setting "Automatically delete head branches" (merges delete them).
+        self.delete_branch_on_merge = False
+        # Private repositories on GitHub Free have no draft pull requests.
+        self.drafts_allowed = True
         self.rate_limit = 5000
         self.rate_used = 0
         self._clock = itertools.count(_EPOCH)
@@ -472,8 +483,16 @@ class FakeGitHub(FakeServer):
         with self._lock:
             return [r for r in self.requests if r.method != "GET"]
 
-    def commit(self, branch: str, changes: dict[str, str | None], message: str = "Edit") -> str:
-        """Commit directly to `branch` as someone else (None deletes a path); returns the sha."""
+    def commit(
+        self,
+        branch: str,
+        changes: dict[str, str | None],
+        message: str = "Edit",
+        *,
+        author: str = "Someone Else",
+    ) -> str:
+        """Commit directly to `branch` as someone else (a maintainer's fix in the web editor;
+        None deletes a path); returns the sha."""
         with self._lock:
             ref = f"refs/heads/{branch}"
             head = self._refs[ref]
@@ -483,7 +502,7 @@ class FakeGitHub(FakeServer):
                     flat.pop(path, None)
                 else:
                     flat[path] = (_FILE_MODE, self._store_blob(content.encode()))
-            person = GitPerson("Someone Else", "someone@example.com", self._tick())
+            person = GitPerson(author, "someone@example.com", self._tick())
             sha = self._store_commit(self._build_tree(flat), (head,), message, person)
             self._set_ref(ref, sha)
         self.notify()
@@ -496,26 +515,34 @@ class FakeGitHub(FakeServer):
         self.notify()
 
     def merge_pull(self, number: int) -> str:
-        """Merge the PR with a merge commit, as the web UI's "Create a merge commit" does."""
+        """Merge the PR with a merge commit, as the web UI's "Create a merge commit" does (its
+        branch deleted when `delete_branch_on_merge`)."""
         with self._lock:
             pr = self._pulls[number]
             if pr.state != "open":
                 raise ValueError(f"pull #{number} is {pr.state}")
-            base_ref = f"refs/heads/{pr.base}"
-            base_head = self._refs[base_ref]
-            head = self._refs.get(f"refs/heads/{pr.head}", pr.head_sha)
-            tree = self._merge_trees(base_head, head)
-            person = GitPerson(
-                self.user_login, f"{self.user_login}@users.noreply.github.com", self._tick()
-            )
-            message = f"Merge pull request #{number} from {self.owner}/{pr.head}\n\n{pr.title}"
-            sha = self._store_commit(tree, (base_head, head), message, person)
-            self._set_ref(base_ref, sha)
-            now = self._tick()
-            pr.head_sha = head
-            pr.state, pr.merged, pr.merged_at, pr.closed_at = "closed", True, now, now
-            pr.merge_commit_sha, pr.merged_by, pr.updated_at = sha, self.user_login, now
+            sha = self._merge(pr)
         self.notify()
+        return sha
+
+    def _merge(self, pr: PullRequest) -> str:
+        """A merge commit of `pr` on its base (the lock held)."""
+        base_ref = f"refs/heads/{pr.base}"
+        base_head = self._refs[base_ref]
+        head = self._refs.get(f"refs/heads/{pr.head}", pr.head_sha)
+        tree = self._merge_trees(base_head, head)
+        person = GitPerson(
+            self.user_login, f"{self.user_login}@users.noreply.github.com", self._tick()
+        )
+        message = f"Merge pull request #{pr.number} from {self.owner}/{pr.head}\n\n{pr.title}"
+        sha = self._store_commit(tree, (base_head, head), message, person)
+        self._set_ref(base_ref, sha)
+        now = self._tick()
+        pr.head_sha = head
+        pr.state, pr.merged, pr.merged_at, pr.closed_at = "closed", True, now, now
+        pr.merge_commit_sha, pr.merged_by, pr.updated_at = sha, self.user_login, now
+        if self.delete_branch_on_merge and f"refs/heads/{pr.head}" in self._refs:
+            del self._refs[f"refs/heads/{pr.head}"]
         return sha
 
     def close_pull(self, number: int) -> None:
@@ -887,7 +914,7 @@ class FakeGitHub(FakeServer):
                     "allow_merge_commit": True,
                     "allow_squash_merge": True,
                     "allow_rebase_merge": True,
-                    "delete_branch_on_merge": False,
+                    "delete_branch_on_merge": self.delete_branch_on_merge,
                 }
             )
         return data
@@ -1687,6 +1714,12 @@ class FakeGitHub(FakeServer):
             raise _validation_failed(
                 "PullRequest", "custom", message=f"No commits between {base} and {head_branch}"
             )
+        if body.get("draft") and not self.drafts_allowed:
+            raise _validation_failed(
+                "PullRequest",
+                "custom",
+                message="Draft pull requests are not supported in this repository.",
+            )
         number = self._next_number
         self._next_number += 1
         now = self._tick()
@@ -1807,6 +1840,28 @@ class FakeGitHub(FakeServer):
         chunk, links = self._paginate(c.request, pr.reviews)
         data = [self._review_json(pr.number, review) for review in chunk]
         return self._json(200, data, links, etag=True)
+
+    def _op_merge_pull(self, c: _Call) -> Response:
+        body = _object_body(c.body)
+        pr = self._pull(c.params)
+        if pr.merged:
+            raise ApiError(405, "Pull Request is not mergeable")
+        if pr.state != "open":
+            raise ApiError(405, "Pull Request is not mergeable")
+        head = self._branch_head(pr.head)
+        if head is None:
+            raise ApiError(405, "Head branch was modified. Review and try the merge again.")
+        if body.get("sha") not in (None, head):
+            raise ApiError(409, "Head branch was modified. Review and try the merge again.")
+        if body.get("merge_method", "merge") != "merge":
+            raise ApiError(405, "Merge method is not allowed on this repository")
+        try:
+            sha = self._merge(pr)
+        except ValueError:
+            raise ApiError(405, "Pull Request is not mergeable") from None
+        return self._json(
+            200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
+        )
 
     def _op_request_reviewers(self, c: _Call) -> Response:
         body = _object_body(c.body)

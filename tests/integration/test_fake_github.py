@@ -423,3 +423,26 @@ def test_initial_files_and_contents_base64() -> None:
         )
         assert base64.b64decode(r.json()["content"]) == b"deep\n"
         assert fake.errors == []
+
+
+def test_merging_through_the_api_and_the_delete_on_merge_setting(
+    fake: FakeGitHub, repo: Repository
+) -> None:
+    fake.delete_branch_on_merge = True
+    number = open_post_pr(fake, repo)
+    pr = repo.get_pull(number)
+    with pytest.raises(GithubException) as stale:
+        pr.merge(sha="0" * 40)
+    assert stale.value.status == 409
+
+    status = pr.merge(commit_title="Publish")
+    assert status.merged and len(status.sha) == 40
+    state = fake.pull(number)
+    assert state["merged"] and state["state"] == "closed"
+    assert BRANCH not in fake.branches()  # the head branch went with the merge
+    assert fake.file("main", POST) == "# Hello\n"
+    assert client(fake).get_repo(fake.full_name).delete_branch_on_merge is True
+    with pytest.raises(GithubException) as again:
+        pr.merge()
+    assert again.value.status == 405
+    assert fake.errors == []

@@ -341,3 +341,43 @@ def test_opening_the_pull_request_is_paced_by_the_write_budget(github: FakeGitHu
     repo.close()
     assert clock.slept == [pytest.approx(60.0)]
     assert len(github.pulls()) == 1
+
+
+def test_pull_info_commits_since_and_dressing_a_pull_request(
+    github: FakeGitHub, repository: GitHubRepository, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, thread = publish(repository)
+    info = asyncio.run(repository.pull_info(thread.number))
+    assert info.state == "open" and info.head_sha == thread.head_sha
+    theirs = github.commit(thread.branch, {"README.md": "# Blog!\n"}, author="Maya Maintainer")
+    found = asyncio.run(repository.commits_since(theirs, thread.head_sha, limit=10))
+    assert [(c.sha, c.author) for c in found] == [(theirs, "Maya Maintainer")]
+    assert asyncio.run(repository.pull_info(thread.number)).head_sha == theirs
+
+    # The pull request's author cannot review it (GitHub: 422): logged, the labels still land.
+    asyncio.run(repository.dress_pull(thread.number, labels=["blog"], reviewers=["blogbot"]))
+    assert github.pull(thread.number)["labels"] == ["blog"]
+    assert "could not add reviewers to pull request #1" in caplog.text
+
+    asyncio.run(repository.update_pull(thread.number, title="New title", body="New body"))
+    pull = github.pull(thread.number)
+    assert (pull["title"], pull["body"]) == ("New title", "New body")
+    github.merge_pull(thread.number)
+    assert asyncio.run(repository.pull_state(thread.number)) == "merged"
+
+
+def test_a_draft_where_the_plan_has_none_opens_a_ready_pull_request(
+    github: FakeGitHub, repository: GitHubRepository
+) -> None:
+    github.drafts_allowed = False
+    asyncio.run(repository.create_branch("blogbot/x", github.branches()["main"]))
+    github.commit("blogbot/x", {"content/posts/x.md": "# X\n"})
+    pull = asyncio.run(repository.create_pull(branch="blogbot/x", title="X", body="B", draft=True))
+    assert github.pull(pull.number)["draft"] is False
+    github.drafts_allowed = True
+    asyncio.run(repository.create_branch("blogbot/y", github.branches()["main"]))
+    github.commit("blogbot/y", {"content/posts/y.md": "# Y\n"})
+    drafted = asyncio.run(
+        repository.create_pull(branch="blogbot/y", title="Y", body="B", draft=True)
+    )
+    assert github.pull(drafted.number)["draft"] is True

@@ -19,9 +19,11 @@ from bot.core.errors import PublishError
 from bot.core.ports import (
     BaseCommit,
     ChatMessage,
+    CommitInfo,
     FileCommit,
     FilesCommit,
     ImageInput,
+    PullInfo,
     PullRef,
     PullState,
 )
@@ -34,7 +36,8 @@ Write = Literal[
     "create_file",
     "create_pull",
     "update_file",
-    "retitle_pull",
+    "update_pull",
+    "dress_pull",
     "close_pull",
     "delete_branch",
     "commit_files",
@@ -67,6 +70,9 @@ class FakePull:
     title: str
     body: str
     state: PullState = "open"
+    draft: bool = False
+    labels: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -160,13 +166,15 @@ class FakeBlogRepository:
         head = self.branches[branch]
         return FileCommit(_sha("blob", post.content), head, self.commit_url(head))
 
-    async def create_pull(self, *, branch: str, title: str, body: str) -> PullRef:
+    async def create_pull(
+        self, *, branch: str, title: str, body: str, draft: bool = False
+    ) -> PullRef:
         def work() -> PullRef:
             for pull in self.open_pulls():
                 if pull.branch == branch:  # GitHub: "A pull request already exists"; adopted
                     return self.pull_ref(pull.number)
             number = len(self.pulls) + 1
-            self.pulls[number] = FakePull(number, branch, title, body)
+            self.pulls[number] = FakePull(number, branch, title, body, draft=draft)
             return self.pull_ref(number)
 
         return await self._write("create_pull", work)
@@ -174,6 +182,35 @@ class FakeBlogRepository:
     async def pull_state(self, number: int) -> PullState:
         await asyncio.sleep(0)
         return self.pulls[number].state
+
+    async def pull_info(self, number: int) -> PullInfo:
+        await asyncio.sleep(0)
+        pull = self.pulls[number]
+        return PullInfo(pull.state, self.branches.get(pull.branch, ""))
+
+    async def commits_since(self, head_sha: str, since_sha: str, *, limit: int) -> list[CommitInfo]:
+        await asyncio.sleep(0)
+        chain: list[CommitInfo] = []
+        for sha in self._history(head_sha):
+            if sha == since_sha or len(chain) >= limit:
+                break
+            chain.append(CommitInfo(sha, "Someone Else"))
+        return chain
+
+    async def update_pull(self, number: int, *, title: str, body: str) -> None:
+        def work() -> None:
+            self.pulls[number].title, self.pulls[number].body = title, body
+
+        await self._write("update_pull", work)
+
+    async def dress_pull(
+        self, number: int, *, labels: Sequence[str], reviewers: Sequence[str]
+    ) -> None:
+        def work() -> None:
+            self.pulls[number].labels += list(labels)
+            self.pulls[number].reviewers += list(reviewers)
+
+        await self._write("dress_pull", work)
 
     async def update_file(
         self, *, branch: str, path: str, content: str, file_sha: str, message: str
@@ -189,12 +226,6 @@ class FakeBlogRepository:
 
         return await self._write("update_file", work)
 
-    async def retitle_pull(self, number: int, title: str) -> None:
-        def work() -> None:
-            self.pulls[number].title = title
-
-        await self._write("retitle_pull", work)
-
     async def discard(self, *, number: int, branch: str) -> None:
         def close() -> None:
             self.pulls[number].state = "closed"
@@ -207,7 +238,7 @@ class FakeBlogRepository:
 
     async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
         await asyncio.sleep(0)
-        text = self.commits[self.branches[branch]].files.get(path)
+        text = self.commits[self.branches.get(branch, branch)].files.get(path)
         return None if text is None else (text, _sha("blob", text))
 
     async def read_tree(self, commit_sha: str) -> list[str]:
@@ -357,6 +388,8 @@ class FakeModel:
     answers: list[str] = field(default_factory=list)
     requests: list[list[ChatMessage]] = field(default_factory=list)
     images: list[list[ImageInput]] = field(default_factory=list)
+    # Run while the model "thinks", one per request (someone committing meanwhile).
+    meanwhile: list[Callable[[], object]] = field(default_factory=list)
 
     def will_write(self, title: str, body: str = "Hi there.") -> None:
         self.answers.append(model_answer(title, body))
@@ -367,6 +400,8 @@ class FakeModel:
         await asyncio.sleep(0)
         self.requests.append(list(messages))
         self.images.append(list(images))
+        if self.meanwhile:
+            self.meanwhile.pop(0)()
         return self.answers.pop(0) if self.answers else model_answer("Hello, world")
 
 

@@ -56,6 +56,8 @@ def press(app: BotApplication, data: str, user_id: int = WRITER_ID) -> str:
         ("discard!:12", "discard_confirmed"),
         ("retry:345", "retry"),
         ("pick:12", "pick"),
+        ("merged-edit:345", "edit_merged"),
+        ("merged-new:345", "new_from_job"),
     ],
 )
 def test_the_data_of_buttons_already_sent_reaches_its_handler(

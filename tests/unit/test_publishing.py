@@ -258,7 +258,7 @@ async def test_a_revision_is_one_commit_and_the_title_follows() -> None:
     thread = await published(repo)
     revised = await publisher(repo).revision(thread, REVISED, "shorter", None, saved)
     assert [type(s) for s in saved.states] == [RevisionCommitted]
-    assert repo.writes[3:] == ["update_file", "retitle_pull"]
+    assert repo.writes[3:] == ["update_file", "update_pull"]
     assert_one_revision(repo, revised)
     assert revised.date == thread.date and revised.path == thread.path
 
@@ -278,7 +278,7 @@ async def test_a_crash_after_the_revision_commit_resumes_without_a_second_commit
 async def test_a_revision_interrupted_at_the_title_does_not_commit_again(fault: str) -> None:
     repo, saved = FakeBlogRepository(), Saved()
     thread = await published(repo)
-    repo.next_write("retitle_pull", "lose" if fault == "lose" else "crash")
+    repo.next_write("update_pull", "lose" if fault == "lose" else "crash")
     with pytest.raises((PublishError, Crash)):
         await publisher(repo).revision(thread, REVISED, "shorter", None, saved)
     resumed = saved.last_revision

@@ -171,7 +171,7 @@ async def test_the_next_message_revises_the_current_post() -> None:
     assert conversation.posts[1].revisions == 1 and conversation.messages[21] == 1
 
 
-@pytest.mark.parametrize("write", ["update_file", "retitle_pull"])
+@pytest.mark.parametrize("write", ["update_file", "update_pull"])
 async def test_a_crash_in_a_revision_resumes_to_one_commit(write: Write) -> None:
     world = await revision_world()
     world.repo.next_write(write, "crash")
@@ -180,7 +180,7 @@ async def test_a_crash_in_a_revision_resumes_to_one_commit(write: Write) -> None
     assert_one_revision(world, await world.run(world.writer(), await world.saved(20)))
 
 
-@pytest.mark.parametrize("write", ["update_file", "retitle_pull"])
+@pytest.mark.parametrize("write", ["update_file", "update_pull"])
 async def test_a_lost_answer_in_a_revision_is_recognised_on_retry(write: Write) -> None:
     world = await revision_world()
     writer = world.writer()
