@@ -136,7 +136,10 @@ class ChatJobs:
         return len(self._queues.get(chat_id, ()))
 
     def busy(self, chat_id: int) -> bool:
-        return chat_id in self._running
+        """A job of the chat is at work. One that has its answer (and is only delivering it and
+        saving) no longer counts: what is queued now runs right after it."""
+        running = self._running.get(chat_id)
+        return running is not None and not running[0].finished
 
     def cancel(self, chat_id: int) -> bool | None:
         """Cancel the chat's running job: True if cancelled, False if too late, None if idle."""

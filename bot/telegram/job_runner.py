@@ -163,6 +163,11 @@ class JobRunner:
 
     async def _deliver_once(self, record: JobRecord, answer: Answer) -> None:
         await self._deliver(record, answer)
+        # A button pressed on the answer may have queued the job again meanwhile (a retry, a
+        # choice): that saved record is newer than this one and stays as it is.
+        saved = await self.job_store.get(record.chat_id, record.message_id)
+        if saved is None or saved.state != record.state or saved.undelivered != record.undelivered:
+            return
         record.undelivered = None
         await self.job_store.save(record)
 

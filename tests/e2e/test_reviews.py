@@ -195,7 +195,9 @@ def test_a_merge_is_told_once_even_across_a_restart_and_unchanged_prs_cost_304s(
     again = BotProcess(review_env, tmp_path, telegram).start()
     try:
         workers_ai.queue_reply(model_post("Redis at home", "We run Redis on a Pi."))
-        send_and_wait(telegram, "A post about Redis at home", "Pull request #2")
+        # Notes for another post (two paragraphs: not read as a change to the merged one).
+        notes = "A post about Redis at home.\n\nMention the Raspberry Pi it runs on."
+        send_and_wait(telegram, notes, "Pull request #2")
         _wait_for_watch(github)
         github.add_issue_comment(1, "Late note after the merge.", user="maintainer")
         github.add_issue_comment(2, "Nice one.", user="maintainer")
