@@ -87,6 +87,20 @@ class Settings(BaseSettings):
         "Telegram language; auto: detected.",
     )
 
+    ai_embedding_model: str = Field(
+        "@cf/baai/bge-m3",
+        description="Workers AI text-embedding model that finds posts the blog already has.",
+    )
+    similar_posts: bool = Field(
+        True, description="Warn when a new post is very close to one the blog already has."
+    )
+    similar_post_threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Cosine similarity from which an existing post counts as the same topic.",
+    )
+
     image_max_side: int = Field(
         1600, ge=64, description="Photos are shrunk to at most this many pixels on the longer side."
     )
@@ -179,7 +193,7 @@ class Settings(BaseSettings):
             raise ValueError("is empty")
         return SecretStr(stripped)
 
-    @field_validator("cloudflare_account_id", "ai_model", "ai_speech_model")
+    @field_validator("cloudflare_account_id", "ai_model", "ai_speech_model", "ai_embedding_model")
     @classmethod
     def _non_empty(cls, value: str) -> str:
         if not value.strip():

@@ -209,6 +209,9 @@ class GitHubRepository:
     async def read_tree(self, commit_sha: str) -> list[str]:
         return await self._off_loop(lambda: self._read_tree(commit_sha))
 
+    async def blob_shas(self, commit_sha: str) -> dict[str, str]:
+        return await self._off_loop(lambda: self._blob_shas(commit_sha))
+
     async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
         return await self._off_loop(lambda: self._file_at(branch, path))
 
@@ -233,6 +236,11 @@ class GitHubRepository:
             # Over GitHub's limit (100,000 entries): what came back is still most of the blog.
             log.warning("the tree of %s is truncated; learning from part of it", self.full_name)
         return sorted(entry.path for entry in tree.tree if entry.type == "blob")
+
+    def _blob_shas(self, commit_sha: str) -> dict[str, str]:
+        """path -> blob sha of every file at `commit_sha`, in one recursive tree read."""
+        tree = self._repo.get_git_tree(commit_sha, recursive=True)
+        return {entry.path: entry.sha for entry in tree.tree if entry.type == "blob"}
 
     def _file_at(self, branch: str, path: str) -> tuple[str, str] | None:
         try:
