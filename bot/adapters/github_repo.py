@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -99,6 +99,16 @@ def github_client(
     )
 
 
+def web_url(api_url: str, repo: str) -> str:
+    """The repository's pages: api.github.com -> github.com; GitHub Enterprise's
+    https://HOST/api/v3 -> https://HOST."""
+    root = api_url.rstrip("/").removesuffix("/api/v3")
+    parts = urlsplit(root)
+    if parts.hostname == "api.github.com":
+        root = f"{parts.scheme}://github.com"
+    return f"{root}/{repo}"
+
+
 class GitHubRepository:
     def __init__(
         self,
@@ -113,6 +123,7 @@ class GitHubRepository:
     ) -> None:
         self.full_name = repo
         self.owner = repo.split("/", 1)[0]
+        self.web_url = web_url(api_url, repo)
         self._configured_base = base_branch
         self._default_branch: str | None = None
         self._lock = threading.Lock()
@@ -129,6 +140,10 @@ class GitHubRepository:
 
     def close(self) -> None:
         self._github.close()
+
+    def file_link(self, branch: str, path: str) -> str:
+        """The page of the file at `path` on `branch` (no request)."""
+        return f"{self.web_url}/blob/{quote(branch)}/{quote(path)}"
 
     def base_branch(self) -> str:
         if self._configured_base:

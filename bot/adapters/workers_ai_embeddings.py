@@ -46,4 +46,6 @@ def _vectors(result: Any) -> list[list[float]]:
     try:
         return [[float(value) for value in row] for row in data]
     except (TypeError, ValueError):
-        raise ServiceUnavailable("Workers AI answered with embeddings that are not numbers") from None
+        raise ServiceUnavailable(
+            "Workers AI answered with embeddings that are not numbers"
+        ) from None

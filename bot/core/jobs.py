@@ -29,7 +29,9 @@ from bot.core.progress import Progress, legacy_progress, progress_from_json, pro
 JOB_TTL_SECONDS = 3 * 24 * 3600
 INBOX_TTL_SECONDS = 3 * 24 * 3600
 
-JobState = Literal["accepted", "drafted", "published", "answered", "failed"]
+# "paused": waiting for the writer's choice (a close existing post was found); only a button
+# press runs it again.
+JobState = Literal["accepted", "drafted", "published", "answered", "failed", "paused"]
 
 
 @dataclass
@@ -63,6 +65,12 @@ class JobRecord:
     number: int | None = None  # the pull request a new post opened
     # The failure shown to the writer, when state is "failed".
     error: str | None = None
+    # An existing post very close to the draft (bot.core.similar_posts.SimilarPost as JSON),
+    # the writer's choice about it ("go": publish anyway, "update": update that post), and
+    # the revised text of that post once the model has written it.
+    similar: dict[str, Any] | None = None
+    similar_choice: Literal["go", "update"] | None = None
+    update_draft: dict[str, Any] | None = None
     # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -86,7 +94,7 @@ class JobRecord:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("answered", "failed")
+        return self.state in ("answered", "failed", "paused")
 
     def keep_draft(self, draft: Draft) -> None:
         self.draft = {

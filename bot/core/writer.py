@@ -17,8 +17,10 @@ from bot.core.drafts import Draft
 from bot.core.jobs import JobRecord
 from bot.core.photos import Photos
 from bot.core.ports import PullState
+from bot.core.post_update import PostUpdater, draft_from_json, draft_to_json
 from bot.core.progress import Progress, PullOpened, RevisionCommitted
 from bot.core.publishing import Publisher
+from bot.core.similar_posts import SimilarPost, SimilarPostFound, SimilarPosts
 
 Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
 
@@ -43,12 +45,20 @@ class Writer:
     """
 
     def __init__(
-        self, *, drafter: Drafter, publisher: Publisher, conversations: ConversationStore
+        self,
+        *,
+        drafter: Drafter,
+        publisher: Publisher,
+        conversations: ConversationStore,
+        similar: SimilarPosts | None = None,
+        updater: PostUpdater | None = None,
     ) -> None:
         self.drafter = drafter
         self.posts = publisher
         self.conversations = conversations
         self._repository = publisher.repository
+        self.similar = similar  # None: new posts are not compared with the blog's
+        self.updater = updater
 
     async def handle(
         self,
@@ -74,9 +84,14 @@ class Writer:
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
         draft = await self._draft(record, target, checkpoint, photos)
+        if target is None and photos is None:
+            await self._check_similar(record, draft, checkpoint)
         before_publish()
         with record.timed("github_ms"):
-            outcome = await self._publish(record, target, draft, checkpoint, photos)
+            if target is None and record.similar_choice == "update" and record.similar:
+                outcome = await self._update_existing(record, checkpoint)
+            else:
+                outcome = await self._publish(record, target, draft, checkpoint, photos)
         if outcome.kind == "created" and first_post:
             outcome = self._with_layout_note(outcome)
 
@@ -110,6 +125,39 @@ class Writer:
             record.keep_draft(draft)
             await checkpoint(record)
         return draft
+
+    async def _check_similar(self, record: JobRecord, draft: Draft, checkpoint: Checkpoint) -> None:
+        """Before a new post is committed: a very close existing post pauses the job (saved, so
+        a restart keeps it) until the writer chooses; SimilarPostFound says so."""
+        if self.similar is None or record.similar_choice is not None or record.progress:
+            return  # checked and chosen, or publishing already started
+        with record.timed("similar_ms"):
+            found = await self.similar.closest(draft)
+        if found is None:
+            return
+        record.similar = found.to_json()
+        record.state = "paused"
+        await checkpoint(record)
+        raise SimilarPostFound(found)
+
+    async def _update_existing(self, record: JobRecord, checkpoint: Checkpoint) -> Outcome:
+        """The writer chose to update the existing post: a pull request that edits it."""
+        if self.updater is None or record.similar is None:
+            raise RuntimeError("an update of an existing post, but no PostUpdater was given")
+        found = SimilarPost.from_json(record.similar)
+
+        async def keep(draft: Draft) -> None:
+            record.update_draft = draft_to_json(draft)
+            await checkpoint(record)
+
+        kept = draft_from_json(record.update_draft) if record.update_draft else None
+        thread = await self.updater.update(
+            found, record.text, job_id=record.message_id, kept=kept, keep=keep
+        )
+        record.number, record.state = thread.number, "published"
+        await checkpoint(record)
+        note = f"This updates the existing post {found.path} instead of adding a new one."
+        return Outcome("created", thread, note=note)
 
     async def _publish(
         self,

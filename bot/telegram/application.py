@@ -41,6 +41,8 @@ from bot.telegram.files import Files, TelegramFiles
 from bot.telegram.job_runner import JobRunner
 from bot.telegram.keyboards import DISCARD, DISCARD_CONFIRMED, KEEP, NEW_POST, PREVIEW, RETRY
 from bot.telegram.messages import Messages
+from bot.telegram.similar_posts import SimilarPostButtons
+from bot.telegram.similar_replies import GO_AHEAD, UPDATE_EXISTING
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ def register(
     files = Files(runner, job_store, messages, speech_language=speech_language)
     commands = Commands(writer, runner, job_store)
     buttons = Buttons(writer, runner, job_store)
+    similar = SimilarPostButtons(runner, job_store)
     writers = filters.User(user_id=list(allowed_user_ids))
     from_writers = filters.UpdateType.MESSAGE & writers
 
@@ -106,7 +109,7 @@ def register(
 
     _route_messages(app, messages, files, writers)
 
-    _route_buttons(app, buttons, allowed_user_ids)
+    _route_buttons(app, buttons, allowed_user_ids, similar)
 
     async def handled(update: Update, context: Context) -> None:
         await inbox.done(update.update_id)
@@ -150,7 +153,10 @@ def _route_commands(
 
 
 def _route_buttons(
-    app: BotApplication, buttons: Buttons, allowed_user_ids: Collection[int]
+    app: BotApplication,
+    buttons: Buttons,
+    allowed_user_ids: Collection[int],
+    similar: SimilarPostButtons,
 ) -> None:
     """Buttons, by their callback data (bot/telegram/keyboards.py): a stranger's press is
     refused whatever it says, and data that no pattern matches is out of date."""
@@ -163,6 +169,8 @@ def _route_buttons(
     app.add_handler(
         CallbackQueryHandler(buttons.discard_confirmed, pattern=DISCARD_CONFIRMED.pattern)
     )
+    app.add_handler(CallbackQueryHandler(similar.go_ahead, pattern=GO_AHEAD.pattern))
+    app.add_handler(CallbackQueryHandler(similar.update_existing, pattern=UPDATE_EXISTING.pattern))
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

@@ -23,8 +23,9 @@ from bot.core.errors import InputRefused, NotesTooLong
 from bot.core.image_errors import ImageRefused
 from bot.core.jobs import JobRecord, JobStore
 from bot.core.photos import PhotoReader, Photos, default_request
+from bot.core.similar_posts import SimilarPostFound
 from bot.core.writer import Outcome, Writer
-from bot.telegram import keyboards, replies
+from bot.telegram import keyboards, replies, similar_replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,9 @@ class JobRunner:
             if not job.cancelled:
                 raise  # shutting down: the record says where to resume
             return _cancelled(record)
+        except SimilarPostFound as exc:
+            log.info("job %s waits for the writer: %s", record.key, exc)
+            return _paused(record, exc)
         except (InputRefused, ImageRefused) as exc:
             log.info("job %s refused its input: %s", record.key, exc)
             return _failed(record, exc)
@@ -263,6 +267,12 @@ class JobRunner:
 def _answered(record: JobRecord, outcome: Outcome) -> Answer:
     record.state = "answered"
     return Answer(replies.outcome(outcome), keyboards.result_keyboard(outcome.thread))
+
+
+def _paused(record: JobRecord, found: SimilarPostFound) -> Answer:
+    record.state = "paused"
+    question = similar_replies.question(found.found)
+    return Answer(question, similar_replies.keyboard(record))
 
 
 def _cancelled(record: JobRecord) -> Answer:
