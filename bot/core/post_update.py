@@ -136,9 +136,9 @@ class PostUpdater:
             draft = await self._drafter.revise(thread, request)
             await keep(draft)
         branch = self.branch_name(found, job_id)
-        if not await self._repository.create_branch(branch, head_sha):
-            if await self._repository.branch_head(branch) is None:
-                raise PublishError(f"Could not create the branch {branch}.")
+        created = await self._repository.create_branch(branch, head_sha)
+        if not created and await self._repository.branch_head(branch) is None:
+            raise PublishError(f"Could not create the branch {branch}.")
         content = updated_file(original, draft.body)
         title = shorten(found.title, 60, one_line=True, trim=" ")
         commit = await self._repository.update_file(

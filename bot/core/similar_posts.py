@@ -47,7 +47,7 @@ _NOT_PROSE = re.compile(
 )
 
 
-class SimilarPostFound(Exception):  # noqa: N818 - a signal, not a failure
+class SimilarPostFound(Exception):
     """A new draft is very close to an existing post: the writer chooses before anything is
     committed."""
 
