@@ -17,14 +17,15 @@ from functools import cache
 
 # Words that say nothing about a topic (English; other languages keep theirs: still close
 # to themselves, far from the rest).
-_COMMON = frozenset(
-    """a about after again all also an and any are as at be been before being but by can could
-    did do does done down each even every few for from get got had has have how i if in into is
-    it its just last let like made make many may me more most much my new no not now of off on
-    once one only or other our out over own same should so some still such than that the their
-    them then there these they this those through to too under up us use used very was way we
-    were what when where which while who why will with would you your post posts blog notes""".split()
-)
+_COMMON_WORDS = """
+a about after again all also an and any are as at be been before being but by can could did do
+does done down each even every few for from get got had has have how i if in into is it its just
+last let like made make many may me more most much my new no not now of off on once one only or
+other our out over own same should so some still such than that the their them then there these
+they this those through to too under up us use used very was way we were what when where which
+while who why will with would you your post posts blog notes
+"""
+_COMMON = frozenset(_COMMON_WORDS.split())
 _SHARED_WEIGHT = math.sqrt(0.5)  # of the shared direction: unrelated texts score about 0.5
 
 
