@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -57,7 +57,7 @@ def update_request(notes: str) -> str:
     return prompts.render("update", notes=notes)
 
 
-def existing_thread(path: str, text: str, blob_sha: str, title: str, date: str) -> PostThread:
+def existing_thread(path: str, text: str, blob_sha: str, title: str, when: str) -> PostThread:
     """The existing post as a thread the model can revise (not a pull request yet)."""
     parsed = split_post(text)
     description = parsed.meta.get("description") or parsed.meta.get("summary") or ""
@@ -69,13 +69,37 @@ def existing_thread(path: str, text: str, blob_sha: str, title: str, date: str) 
         path=path,
         file_sha=blob_sha,
         commit_url="",
-        date=date,
+        date=when,
         title=title,
         description=description if isinstance(description, str) else "",
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],
         body=_HEADING.sub("", parsed.body, count=1).strip(),
         words=word_count(parsed.body),
     )
+
+
+def post_date(text: str, now: datetime) -> str | None:
+    """The date in the post's front matter (`date`, else `pubDate`/`published`), ISO with an
+    offset (`now`'s when it has none); None when there is none that reads as a date."""
+    meta = {str(k).lower(): v for k, v in split_post(text).meta.items()}
+    value = next((meta[k] for k in ("date", "pubdate", "published") if k in meta), None)
+    if isinstance(value, dict):  # MkDocs Material: `date: {created: ...}`
+        value = value.get("created")
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return moment.isoformat(timespec="seconds")
 
 
 def updated_file(original: str, body: str) -> str:
@@ -128,8 +152,9 @@ class PostUpdater:
                 "Send the notes again for a new post."
             )
         original, blob_sha = existing
-        date = self._clock().isoformat(timespec="seconds")
-        thread = existing_thread(found.path, original, blob_sha, found.title, date)
+        now = self._clock()
+        dated = post_date(original, now) or now.isoformat(timespec="seconds")
+        thread = existing_thread(found.path, original, blob_sha, found.title, dated)
         request = update_request(notes)
         draft = kept
         if draft is None:
@@ -158,13 +183,13 @@ class PostUpdater:
             path=found.path,
             file_sha=commit.file_sha,
             commit_url=commit.commit_url,
-            date=date,
+            date=dated,  # the post's own: a later revision keeps it
             title=draft.title,
             description=draft.description,
             tags=list(draft.tags),
             body=draft.body,
             words=word_count(draft.body),
-            updated_at=date,
+            updated_at=now.isoformat(timespec="seconds"),
             history=[Turn("user", notes)],
         )
         updated.history.append(version_note(updated))

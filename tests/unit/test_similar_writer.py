@@ -11,7 +11,7 @@ from bot.core.blog_source import BlogKnowledge
 from bot.core.conversation import ConversationStore
 from bot.core.drafting import Drafter
 from bot.core.jobs import JobRecord, JobStore
-from bot.core.post_update import PostUpdater, updated_file
+from bot.core.post_update import PostUpdater, post_date, updated_file
 from bot.core.publishing import PostLayout, Publisher
 from bot.core.similar_posts import SimilarPostFound, SimilarPosts
 from bot.core.writer import Writer
@@ -171,3 +171,36 @@ def test_an_update_keeps_the_front_matter_and_a_title_heading() -> None:
     )
     toml = '+++\ntitle = "B"\n+++\n\nOld.\n'
     assert updated_file(toml, "New.\n\nMore.") == '+++\ntitle = "B"\n+++\n\nNew.\n\nMore.\n'
+
+
+async def test_a_message_after_the_update_revises_it_at_the_same_path_and_date() -> None:
+    world = World()
+    saved = await world.paused_job()
+    world.model.will_write("A checklist for restores", UPDATED_BODY)
+    saved.similar_choice, saved.state = "update", "drafted"
+    first = await world.writer().handle(saved, checkpoint=world.jobs.save)
+    assert first.thread.date == "2025-04-18T17:05:00+02:00"  # the post's own date
+
+    world.model.will_write("A checklist for restores", UPDATED_BODY + " Shorter.")
+    follow_up = JobRecord(chat_id=CHAT, message_id=20, text="shorter")
+    outcome = await world.writer().handle(follow_up, checkpoint=world.jobs.save)
+    assert outcome.kind == "revised" and outcome.thread.number == first.thread.number
+    [branch] = world.repo.post_branches()
+    assert list(world.repo.new_files(branch)) == [RESTORES]
+    assert "2025-04-18" in world.repo.files(branch)[RESTORES]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\ndate: 2025-04-18 17:05:00 +0200\n---\n\nx", "2025-04-18T17:05:00+02:00"),
+        ("+++\ndate = 2025-03-15T21:30:00+01:00\n+++\n\nx", "2025-03-15T21:30:00+01:00"),
+        ("---\npubDate: 2025-01-28\n---\n\nx", "2025-01-28T00:00:00+01:00"),
+        ("---\ndate:\n  created: 2025-02-19\n---\n\nx", "2025-02-19T00:00:00+01:00"),
+        ("---\ntitle: no date\n---\n\nx", None),
+        ("---\ndate: someday\n---\n\nx", None),
+        ("# Plain\n\n*27 February 2025*\n", None),
+    ],
+)
+def test_the_date_of_an_existing_post(text: str, expected: str | None) -> None:
+    assert post_date(text, NOW) == expected
