@@ -183,6 +183,7 @@ class SimilarPosts:
         self.threshold = threshold
         self._link = link  # (branch, path) -> the file's page
         self._known: dict[str, _Indexed] = {}  # blob sha -> what was embedded (this process)
+        self._tree: tuple[str, dict[str, str]] | None = None  # (head sha, path -> blob sha)
         self._lock = asyncio.Lock()
 
     def _key(self, blob_sha: str) -> str:
@@ -201,7 +202,7 @@ class SimilarPosts:
     async def _closest(self, draft: Draft) -> SimilarPost | None:
         base, head_sha = await self._repository.base_head()
         learned = await self._knowledge.at(head_sha)
-        shas = await self._blobs.blob_shas(head_sha)
+        shas = await self._blob_shas(head_sha)
         paths = newest_first(posts_in(shas, learned.profile.posts_dir))[:MAX_INDEXED_POSTS]
         if not paths:
             return None
@@ -240,6 +241,12 @@ class SimilarPosts:
             score=round(score, 4),
             blob_sha=shas[path],
         )
+
+    async def _blob_shas(self, head_sha: str) -> dict[str, str]:
+        """The blog's blob shas at `head_sha`: one tree read per base head."""
+        if self._tree is None or self._tree[0] != head_sha:
+            self._tree = (head_sha, await self._blobs.blob_shas(head_sha))
+        return self._tree[1]
 
     async def _load_cached(self, blob_shas: set[str]) -> None:
         for sha in blob_shas - self._known.keys():

@@ -78,6 +78,7 @@ class FakeBlogRepository:
     faults: dict[Write, list[FaultKind | None]] = field(default_factory=dict)
     slow: dict[Write, int] = field(default_factory=dict)  # extra event-loop turns before the work
     reads: list[str] = field(default_factory=list)  # every file read by read_files, in order
+    tree_reads: int = 0  # blob_shas calls
 
     def __post_init__(self) -> None:
         root = self._commit(None, {"README.md": "# Blog\n"}, "Initial commit")
@@ -213,6 +214,7 @@ class FakeBlogRepository:
 
     async def blob_shas(self, commit_sha: str) -> dict[str, str]:
         await asyncio.sleep(0)
+        self.tree_reads += 1
         commit = self.commits[commit_sha]
         shas = {p: _sha("blob", text) for p, text in commit.files.items()}
         return shas | {p: _sha("binary", data.hex()) for p, data in commit.binaries.items()}

@@ -104,9 +104,9 @@ async def test_posts_are_embedded_once_across_restarts_and_again_when_changed() 
     await checker.closest(OTHER_TOPIC)
     assert len(blog.embedder.calls[2]) == 2  # the draft and the edited post
     assert "rehearsed" in blog.embedder.calls[2][1]
-    reads = len(blog.repo.reads)
-    await checker.closest(OTHER_TOPIC)  # same process, same head: no file read at all
-    assert len(blog.repo.reads) == reads
+    reads, trees = len(blog.repo.reads), blog.repo.tree_reads
+    await checker.closest(OTHER_TOPIC)  # same process, same head: nothing read again
+    assert (len(blog.repo.reads), blog.repo.tree_reads) == (reads, trees)
 
 
 async def test_an_embedding_failure_never_blocks_the_post(caplog: pytest.LogCaptureFixture) -> None:
