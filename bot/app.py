@@ -17,15 +17,18 @@ from bot.adapters.state import (
     state_on_ephemeral_disk,
 )
 from bot.adapters.workers_ai import WorkersAIClient, WorkersAISpeech
+from bot.adapters.workers_ai_embeddings import WorkersAIEmbedder
 from bot.adapters.write_budget import WriteBudget
 from bot.config import Settings
 from bot.core.conversation import ConversationStore
 from bot.core.drafting import Drafter
 from bot.core.jobs import INBOX_TTL_SECONDS, JOB_TTL_SECONDS, Inbox, JobStore
 from bot.core.ports import StateStore
+from bot.core.post_update import PostUpdater
 from bot.core.privacy import PrivacyScanner
 from bot.core.publishing import PostLayout, Publisher, PullOptions
 from bot.core.reviews import ReviewRecords, ReviewWatcher, keep_watching
+from bot.core.similar_posts import SimilarPosts
 from bot.core.writer import Writer
 from bot.startup import verify_services
 from bot.telegram.application import build_application, register
@@ -55,6 +58,17 @@ def build_speech(settings: Settings) -> WorkersAISpeech:
         account_id=settings.cloudflare_account_id,
         api_token=settings.cloudflare_api_token.get_secret_value(),
         model=settings.ai_speech_model,
+    )
+
+
+def build_embedder(settings: Settings) -> WorkersAIEmbedder:
+    return WorkersAIEmbedder(
+        api_url=settings.cloudflare_api_url,
+        account_id=settings.cloudflare_account_id,
+        api_token=settings.cloudflare_api_token.get_secret_value(),
+        model=settings.ai_embedding_model,
+        timeout=30.0,
+        max_attempts=2,  # advice, not a gate: a slow answer must not hold the post up long
     )
 
 
@@ -140,14 +154,39 @@ def build_post_service(
 
 
 def build_writer(
-    settings: Settings, model: WorkersAIClient, repository: GitHubRepository, state: StateStore
+    settings: Settings,
+    model: WorkersAIClient,
+    repository: GitHubRepository,
+    state: StateStore,
+    embedder: WorkersAIEmbedder | None = None,
 ) -> Writer:
+    """The writer's use cases; with an `embedder` new posts are compared with the blog's."""
     publisher = build_post_service(settings, model, repository)
     conversations = ConversationStore(state, ttl_seconds=settings.conversation_ttl_hours * 3600)
+    drafter = Drafter(model)
+    similar = None
+    if embedder is not None and settings.similar_posts:
+        similar = SimilarPosts(
+            repository=repository,
+            blobs=repository,
+            embedder=embedder,
+            store=state,
+            knowledge=publisher.knowledge,
+            threshold=settings.similar_post_threshold,
+            link=repository.file_link,
+        )
+    updater = PostUpdater(
+        drafter=drafter,
+        repository=repository,
+        branch_prefix=settings.branch_prefix,
+        clock=local_now,
+    )
     return Writer(
-        drafter=Drafter(model),
+        drafter=drafter,
         publisher=publisher,
         conversations=conversations,
+        similar=similar,
+        updater=updater,
         privacy=PrivacyScanner(phone_region=settings.phone_region),
     )
 
@@ -169,7 +208,9 @@ async def serve(settings: Settings) -> None:
         clients.push_async_callback(state.close)
         await migrate_legacy_state(settings, state)
         log.info("conversation state: %s", state.description)
-        writer = build_writer(settings, model, repository, state)
+        embedder = build_embedder(settings)
+        clients.push_async_callback(embedder.aclose)
+        writer = build_writer(settings, model, repository, state, embedder)
         if not settings.allowed_user_ids:
             log.warning(
                 "ALLOWED_USER_IDS is empty, so the bot serves nobody. Fix: send the bot a "

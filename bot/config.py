@@ -88,6 +88,19 @@ class Settings(BaseSettings):
         "Telegram language; auto: detected.",
     )
 
+    ai_embedding_model: str = Field(
+        "@cf/baai/bge-m3",
+        description="Workers AI text-embedding model that finds posts the blog already has.",
+    )
+    similar_posts: bool = Field(
+        True, description="Warn when a new post is very close to one the blog already has."
+    )
+    similar_post_threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Cosine similarity from which an existing post counts as the same topic.",
+    )
     phone_region: str | None = Field(
         None,
         description="Where the writers' phone numbers are from (ISO 3166 code, e.g. GB): "
@@ -222,7 +235,7 @@ class Settings(BaseSettings):
             raise ValueError("is empty")
         return SecretStr(stripped)
 
-    @field_validator("cloudflare_account_id", "ai_model", "ai_speech_model")
+    @field_validator("cloudflare_account_id", "ai_model", "ai_speech_model", "ai_embedding_model")
     @classmethod
     def _non_empty(cls, value: str) -> str:
         if not value.strip():

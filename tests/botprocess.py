@@ -45,6 +45,9 @@ def bot_environment(
             "ALLOWED_USER_IDS": str(WRITER_ID),
             "STATE_PATH": str(workdir / "state.sqlite3"),
             "LOG_LEVEL": "DEBUG",
+            # Off unless a test is about it (tests/e2e/test_similar_posts.py): the embedding
+            # call would change the model-call counts that other tests assert.
+            "SIMILAR_POSTS": "false",
         }
     )
     env.update(extra)

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -110,6 +110,16 @@ def github_client(
     )
 
 
+def web_url(api_url: str, repo: str) -> str:
+    """The repository's pages: api.github.com -> github.com; GitHub Enterprise's
+    https://HOST/api/v3 -> https://HOST."""
+    root = api_url.rstrip("/").removesuffix("/api/v3")
+    parts = urlsplit(root)
+    if parts.hostname == "api.github.com":
+        root = f"{parts.scheme}://github.com"
+    return f"{root}/{repo}"
+
+
 class GitHubRepository:
     def __init__(
         self,
@@ -124,6 +134,7 @@ class GitHubRepository:
     ) -> None:
         self.full_name = repo
         self.owner = repo.split("/", 1)[0]
+        self.web_url = web_url(api_url, repo)
         self._configured_base = base_branch
         self._default_branch: str | None = None
         self._lock = threading.Lock()
@@ -140,6 +151,10 @@ class GitHubRepository:
 
     def close(self) -> None:
         self._github.close()
+
+    def file_link(self, branch: str, path: str) -> str:
+        """The page of the file at `path` on `branch` (no request)."""
+        return f"{self.web_url}/blob/{quote(branch)}/{quote(path)}"
 
     def base_branch(self) -> str:
         if self._configured_base:
@@ -237,6 +252,9 @@ class GitHubRepository:
     async def read_tree(self, commit_sha: str) -> list[str]:
         return await self._off_loop(lambda: self._read_tree(commit_sha))
 
+    async def blob_shas(self, commit_sha: str) -> dict[str, str]:
+        return await self._off_loop(lambda: self._blob_shas(commit_sha))
+
     async def file_at(self, branch: str, path: str) -> tuple[str, str] | None:
         return await self._off_loop(lambda: self._file_at(branch, path))
 
@@ -281,6 +299,11 @@ class GitHubRepository:
             # Over GitHub's limit (100,000 entries): what came back is still most of the blog.
             log.warning("the tree of %s is truncated; learning from part of it", self.full_name)
         return sorted(entry.path for entry in tree.tree if entry.type == "blob")
+
+    def _blob_shas(self, commit_sha: str) -> dict[str, str]:
+        """path -> blob sha of every file at `commit_sha`, in one recursive tree read."""
+        tree = self._repo.get_git_tree(commit_sha, recursive=True)
+        return {entry.path: entry.sha for entry in tree.tree if entry.type == "blob"}
 
     def _file_at(self, branch: str, path: str) -> tuple[str, str] | None:
         try:

@@ -30,7 +30,9 @@ JOB_TTL_SECONDS = 3 * 24 * 3600
 INBOX_TTL_SECONDS = 3 * 24 * 3600
 
 # "held": the draft holds private details and waits for the writer's choice (bot.core.privacy).
-JobState = Literal["accepted", "drafted", "held", "published", "answered", "failed"]
+# "paused": waiting for the writer's choice (a close existing post was found); only a button
+# press runs it again.
+JobState = Literal["accepted", "drafted", "held", "paused", "published", "answered", "failed"]
 
 
 @dataclass
@@ -71,6 +73,12 @@ class JobRecord:
     number: int | None = None  # the pull request a new post opened
     # The failure shown to the writer, when state is "failed".
     error: str | None = None
+    # An existing post very close to the draft (bot.core.similar_posts.SimilarPost as JSON),
+    # the writer's choice about it ("go": publish anyway, "update": update that post), and
+    # the revised text of that post once the model has written it.
+    similar: dict[str, Any] | None = None
+    similar_choice: Literal["go", "update"] | None = None
+    update_draft: dict[str, Any] | None = None
     # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
     timings: dict[str, float] = field(default_factory=dict)
     # The answer (text and buttons, as the chat layer wrote them) from when the job ended until
@@ -97,7 +105,7 @@ class JobRecord:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("answered", "failed")
+        return self.state in ("answered", "failed", "paused")
 
     @property
     def held(self) -> bool:

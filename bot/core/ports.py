@@ -82,6 +82,26 @@ class SpeechToText(Protocol):
         ...
 
 
+class TextEmbedder(Protocol):
+    """A text-embedding model: one vector per text, in order (cosine similarity compares them)."""
+
+    model: str
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """The vectors of `texts` (any number: the adapter batches them). Raises a ModelError
+        subclass on failure."""
+        ...
+
+
+class BlobLister(Protocol):
+    """The blob sha of every file of the blog at a commit: a post's sha changes exactly when
+    its text does, so what was learned from a post can be kept by it."""
+
+    async def blob_shas(self, commit_sha: str) -> dict[str, str]:
+        """path -> blob sha of every file at `commit_sha` (one recursive tree read)."""
+        ...
+
+
 class FileSource(Protocol):
     """Where the files writers send are fetched from (Telegram)."""
 

@@ -34,6 +34,7 @@ from bot.core.errors import PublishError
 from bot.core.jobs import JobRecord
 from bot.core.photos import Photos
 from bot.core.ports import PullState
+from bot.core.post_update import PostUpdater, draft_from_json, draft_to_json
 from bot.core.privacy import HeldForPrivacy, PrivacyScanner, new_findings, redact
 from bot.core.progress import (
     BranchClaimed,
@@ -44,6 +45,7 @@ from bot.core.progress import (
     RevisionCommitted,
 )
 from bot.core.publishing import BranchEdits, Publisher
+from bot.core.similar_posts import SimilarPost, SimilarPostFound, SimilarPosts
 
 Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
 
@@ -93,12 +95,16 @@ class Writer:
         publisher: Publisher,
         conversations: ConversationStore,
         privacy: PrivacyScanner | None = None,
+        similar: SimilarPosts | None = None,
+        updater: PostUpdater | None = None,
     ) -> None:
         self.drafter = drafter
         self.posts = publisher
         self.conversations = conversations
         self.privacy = privacy or PrivacyScanner()
         self._repository = publisher.repository
+        self.similar = similar  # None: new posts are not compared with the blog's
+        self.updater = updater
 
     async def handle(
         self,
@@ -128,6 +134,8 @@ class Writer:
         for attempt in (1, 2):
             draft = await self._draft(record, target, checkpoint, photos)
             draft = await self._private_details_settled(record, target, draft, checkpoint)
+            if target is None and photos is None:
+                await self._check_similar(record, draft, checkpoint)
             if photos is not None:
                 # A caption becomes the alt text of a photo the post does not place: never
                 # asked about, so never published with private details.
@@ -135,7 +143,10 @@ class Writer:
             before_publish()
             try:
                 with record.timed("github_ms"):
-                    outcome = await self._publish(record, target, draft, checkpoint, photos)
+                    if target is None and record.similar_choice == "update" and record.similar:
+                        outcome = await self._update_existing(record, checkpoint)
+                    else:
+                        outcome = await self._publish(record, target, draft, checkpoint, photos)
                 break
             except BranchMoved:
                 if attempt == 2 or target is None:
@@ -205,6 +216,39 @@ class Writer:
             await checkpoint(record)
             return draft
         raise HeldForPrivacy(findings)
+
+    async def _check_similar(self, record: JobRecord, draft: Draft, checkpoint: Checkpoint) -> None:
+        """Before a new post is committed: a very close existing post pauses the job (saved, so
+        a restart keeps it) until the writer chooses; SimilarPostFound says so."""
+        if self.similar is None or record.similar_choice is not None or record.progress:
+            return  # checked and chosen, or publishing already started
+        with record.timed("similar_ms"):
+            found = await self.similar.closest(draft)
+        if found is None:
+            return
+        record.similar = found.to_json()
+        record.state = "paused"
+        await checkpoint(record)
+        raise SimilarPostFound(found)
+
+    async def _update_existing(self, record: JobRecord, checkpoint: Checkpoint) -> Outcome:
+        """The writer chose to update the existing post: a pull request that edits it."""
+        if self.updater is None or record.similar is None:
+            raise RuntimeError("an update of an existing post, but no PostUpdater was given")
+        found = SimilarPost.from_json(record.similar)
+
+        async def keep(draft: Draft) -> None:
+            record.update_draft = draft_to_json(draft)
+            await checkpoint(record)
+
+        kept = draft_from_json(record.update_draft) if record.update_draft else None
+        thread = await self.updater.update(
+            found, record.text, job_id=record.message_id, kept=kept, keep=keep
+        )
+        record.number, record.state = thread.number, "published"
+        await checkpoint(record)
+        note = f"This updates the existing post {found.path} instead of adding a new one."
+        return Outcome("created", thread, note=note)
 
     async def _publish(
         self,

@@ -53,6 +53,8 @@ from bot.telegram.keyboards import (
 from bot.telegram.messages import Messages
 from bot.telegram.privacy_buttons import privacy_handlers
 from bot.telegram.retries import RetryingRateLimiter
+from bot.telegram.similar_posts import SimilarPostButtons
+from bot.telegram.similar_replies import GO_AHEAD, UPDATE_EXISTING
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,7 @@ def register(
     files = Files(runner, job_store, messages, speech_language=speech_language)
     commands = Commands(writer, runner, job_store)
     buttons = Buttons(writer, runner, job_store)
+    similar = SimilarPostButtons(runner, job_store)
     writers = filters.User(user_id=list(allowed_user_ids))
     from_writers = filters.UpdateType.MESSAGE & writers
 
@@ -120,7 +123,8 @@ def register(
 
     _route_messages(app, messages, files, writers)
 
-    _route_buttons(app, buttons, allowed_user_ids, more_buttons(runner) if more_buttons else ())
+    more = more_buttons(runner) if more_buttons else ()
+    _route_buttons(app, buttons, allowed_user_ids, similar, more)
 
     async def handled(update: Update, context: Context) -> None:
         await inbox.done(update.update_id)
@@ -168,6 +172,7 @@ def _route_buttons(
     app: BotApplication,
     buttons: Buttons,
     allowed_user_ids: Collection[int],
+    similar: SimilarPostButtons,
     more: Sequence[BaseHandler[Update, Context, None]] = (),
 ) -> None:
     """Buttons, by their callback data (bot/telegram/keyboards.py): a stranger's press is
@@ -187,6 +192,8 @@ def _route_buttons(
     app.add_handlers(privacy_handlers(buttons.runner, buttons.job_store))
     for handler in more:
         app.add_handler(handler)
+    app.add_handler(CallbackQueryHandler(similar.go_ahead, pattern=GO_AHEAD.pattern))
+    app.add_handler(CallbackQueryHandler(similar.update_existing, pattern=UPDATE_EXISTING.pattern))
     app.add_handler(CallbackQueryHandler(out_of_date))
 
 

@@ -25,8 +25,9 @@ from bot.core.image_errors import ImageRefused
 from bot.core.jobs import JobRecord, JobStore
 from bot.core.photos import PhotoReader, Photos, default_request
 from bot.core.privacy import Finding, HeldForPrivacy
+from bot.core.similar_posts import SimilarPostFound
 from bot.core.writer import Outcome, Writer
-from bot.telegram import keyboards, replies
+from bot.telegram import keyboards, replies, similar_replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
 from bot.telegram.privacy_replies import private_details
 
@@ -181,6 +182,9 @@ class JobRunner:
             return _cancelled(record)
         except HeldForPrivacy as held:
             return _held(record, held.findings)
+        except SimilarPostFound as exc:
+            log.info("job %s waits for the writer: %s", record.key, exc)
+            return _paused(record, exc)
         except (InputRefused, ImageRefused) as exc:
             log.info("job %s refused its input: %s", record.key, exc)
             return _failed(record, exc)
@@ -304,6 +308,12 @@ def _held(record: JobRecord, findings: list[Finding]) -> Answer:
     kinds = sorted({finding.label for finding in findings})
     log.info("job %s held for the writer's choice: %s", record.key, ", ".join(kinds))
     return Answer(private_details(findings), keyboards.privacy_keyboard(record))
+
+
+def _paused(record: JobRecord, found: SimilarPostFound) -> Answer:
+    record.state = "paused"
+    question = similar_replies.question(found.found)
+    return Answer(question, similar_replies.keyboard(record))
 
 
 def _cancelled(record: JobRecord) -> Answer:

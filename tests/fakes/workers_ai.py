@@ -31,6 +31,12 @@ Behaviour follows the NOTES.md kept with the official API descriptions ("Workers
   `spoken_audio(words)` put in the bytes, else nothing (`""`: silence). The detected language
   is the request's `language`, else the queued one, else "en".
 
+* Embeddings, `@cf/baai/bge-m3` (1,024 numbers; checked against the 2024 generic op's "Text
+  Embeddings" branch) and `@cf/baai/bge-base-en-v1.5` (768; the supplement's schema):
+  `{"text": str | [<=100 str]}` answers `{"shape": [n, d], "data": [[...]], "pooling": "mean"}`,
+  each vector tests/fakes/embeddings.py's `topic_vector` (texts on one topic come out close).
+  A text longer than the model reads is a 413/5021; `queue_embedding_error` fails the next call.
+
 What the model says: the next queued item (`queue_reply` / `queue_error`, one FIFO), else
 `responder(request_json)` if set, else a deterministic Markdown post with YAML front matter
 that quotes the last user message verbatim. Queued and responder texts obey the same thinking
@@ -55,8 +61,12 @@ from urllib.parse import unquote
 
 from tests.fakes.base import FakeServer, RecordedRequest, Response
 from tests.fakes.contracts import validate_workers_ai_request, validate_workers_ai_response
+from tests.fakes.embeddings import topic_vector
 
 GEMMA_4 = "@cf/google/gemma-4-26b-a4b-it"
+BGE_M3 = "@cf/baai/bge-m3"
+BGE_BASE = "@cf/baai/bge-base-en-v1.5"
+EMBEDDING_TASK = "Text Embeddings"
 LLAMA_3_3 = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
 MISTRAL_7B = "@cf/mistral/mistral-7b-instruct-v0.1"
 WHISPER = "@cf/openai/whisper-large-v3-turbo"
@@ -68,12 +78,13 @@ _SPOKEN_MARKER = b"\x00FAKE-SPEECH:"
 @dataclass(frozen=True)
 class ModelInfo:
     name: str
-    shape: Literal["chat.completion", "response", "transcription"]
+    shape: Literal["chat.completion", "response", "transcription", "embedding"]
     description: str
     context_window: int
     default_max_tokens: int
     thinks: bool = False
     task: str = "Text Generation"
+    dimensions: int = 0  # of an embedding model's vectors
 
 
 KNOWN_MODELS: dict[str, ModelInfo] = {
@@ -109,6 +120,25 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
         context_window=0,
         default_max_tokens=0,
         task=SPEECH_TASK,
+    ),
+    BGE_M3: ModelInfo(
+        BGE_M3,
+        "embedding",
+        "Multi-Functionality, Multi-Linguality, and Multi-Granularity embeddings model.",
+        context_window=60_000,
+        default_max_tokens=0,
+        task=EMBEDDING_TASK,
+        dimensions=1024,
+    ),
+    BGE_BASE: ModelInfo(
+        BGE_BASE,
+        "embedding",
+        "BAAI general embedding (Base) model that transforms any given text into a 768-dimensional "
+        "vector",
+        context_window=512,
+        default_max_tokens=0,
+        task=EMBEDDING_TASK,
+        dimensions=768,
     ),
 }
 
@@ -314,6 +344,7 @@ class FakeWorkersAI(FakeServer):
         self.model_latency: float = 0.0
         self._queue: deque[_QueuedReply | _QueuedError] = deque()
         self._speech_queue: deque[_QueuedTranscript | _QueuedError] = deque()
+        self._embedding_queue: deque[_QueuedError] = deque()
         self._run_bodies: list[dict[str, Any]] = []
         self._run_paths: list[str] = []
         self._ids = itertools.count(1)
@@ -344,6 +375,19 @@ class FakeWorkersAI(FakeServer):
         """The next run call fails: a v4 failure envelope, or Cloudflare's HTML page if `html`."""
         with self._lock:
             self._queue.append(_QueuedError(status, code, message, retry_after, html))
+
+    def queue_embedding_error(
+        self,
+        status: int,
+        code: int | None,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        html: bool = False,
+    ) -> None:
+        """The next embedding call fails, as `queue_error` describes (a FIFO of its own)."""
+        with self._lock:
+            self._embedding_queue.append(_QueuedError(status, code, message, retry_after, html))
 
     def queue_transcript(self, text: str, *, language: str | None = None) -> None:
         """The next speech-to-text call hears `text` ("" for silence); `language` is what it
@@ -379,7 +423,34 @@ class FakeWorkersAI(FakeServer):
         """The bodies of every other run call (text generation)."""
         with self._lock:
             pairs = list(zip(self._run_paths, self._run_bodies, strict=True))
-        return [dict(b) for path, b in pairs if not _is_speech_path(path)]
+        return [
+            dict(b)
+            for path, b in pairs
+            if not _is_speech_path(path) and self._model_of(path) not in self._embedding_models()
+        ]
+
+    def embedding_requests(self) -> list[dict[str, Any]]:
+        """The bodies of the run calls to an embedding model (`{"text": [...]}`)."""
+        with self._lock:
+            pairs = list(zip(self._run_paths, self._run_bodies, strict=True))
+        models = self._embedding_models()
+        return [dict(b) for path, b in pairs if self._model_of(path) in models]
+
+    def embedded_texts(self) -> list[str]:
+        """Every text sent to an embedding model, in order."""
+        texts: list[str] = []
+        for body in self.embedding_requests():
+            text = body.get("text")
+            texts += text if isinstance(text, list) else [str(text)]
+        return texts
+
+    def _embedding_models(self) -> set[str]:
+        return {name for name, info in self.models.items() if info.shape == "embedding"}
+
+    @staticmethod
+    def _model_of(path: str) -> str | None:
+        match = _RUN.match(path)
+        return unquote(match["model"]) if match else None
 
     def pending(self) -> int:
         """How many queued replies/errors have not been used yet."""
@@ -421,8 +492,14 @@ class FakeWorkersAI(FakeServer):
     def handle(self, request: RecordedRequest) -> Response:
         response, checked = self._route(request)
         if self.validate and checked:
+            info = self.models.get(self._model_of(request.path) or "")
             problems = validate_workers_ai_response(
-                request.method, request.path, response.status, response.headers, response.body
+                request.method,
+                request.path,
+                response.status,
+                response.headers,
+                response.body,
+                task=info.task if info else "Text Generation",
             )
             if problems:
                 with self._lock:
@@ -537,6 +614,8 @@ class FakeWorkersAI(FakeServer):
                 return self._failure(400, 5004, f"AiError: Bad input: {problems[0]}"), True
         if info.shape == "transcription":
             return self._transcribe(body), True
+        if info.shape == "embedding":
+            return self._embed(info, body), True
         prompt_tokens = count_tokens(prompt_text(body))
         if prompt_tokens > info.context_window:
             message = (
@@ -602,6 +681,28 @@ class FakeWorkersAI(FakeServer):
         hint = body.get("language")
         language = hint if isinstance(hint, str) else (queued and queued.language) or "en"
         return self._success(_transcription(text, language, audio))
+
+    def _embed(self, info: ModelInfo, body: dict[str, Any]) -> Response:
+        """`{"text": str | [str]}` -> `{"shape": [n, d], "data": [[...]], "pooling"}`; too long a
+        text for the model (bge-base-en-v1.5 reads 512 tokens) is a 413/5021, as for chat."""
+        text = body.get("text")
+        texts = text if isinstance(text, list) else [text]
+        longest = max((count_tokens(str(t)) for t in texts), default=0)
+        if longest > info.context_window:
+            message = (
+                f"AiError: Input is too long: {longest} tokens exceed the model's context window "
+                f"of {info.context_window} tokens."
+            )
+            return self._failure(413, 5021, message)
+        with self._lock:
+            queued = self._embedding_queue.popleft() if self._embedding_queue else None
+        if self.model_latency:
+            time.sleep(self.model_latency)
+        if isinstance(queued, _QueuedError):
+            return self._queued_error(queued)[0]
+        data = [topic_vector(str(t), info.dimensions) for t in texts]
+        result = {"shape": [len(data), info.dimensions], "data": data, "pooling": "mean"}
+        return self._success(result)
 
     # -- reply shapes -----------------------------------------------------------------------
     @staticmethod
@@ -746,6 +847,8 @@ def _transcription(text: str, language: str, audio: bytes) -> dict[str, Any]:
 
 
 __all__ = [
+    "BGE_BASE",
+    "BGE_M3",
     "GEMMA_4",
     "KNOWN_MODELS",
     "LLAMA_3_3",

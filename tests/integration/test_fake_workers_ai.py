@@ -15,6 +15,8 @@ import pytest
 from tests.fakes import contracts
 from tests.fakes.contracts import FAILURE_SCHEMA, load_spec, workers_ai_supplement_contract
 from tests.fakes.workers_ai import (
+    BGE_BASE,
+    BGE_M3,
     GEMMA_4,
     LLAMA_3_3,
     MISTRAL_7B,
@@ -189,7 +191,14 @@ def test_model_search(http: httpx.Client) -> None:
     assert model["task"]["name"] == "Text Generation"
     assert model["id"] and model["description"]
     everything = http.get("/accounts/acc123/ai/models/search").json()["result"]
-    assert {m["name"] for m in everything} == {GEMMA_4, LLAMA_3_3, MISTRAL_7B, WHISPER}
+    assert {m["name"] for m in everything} == {
+        GEMMA_4,
+        LLAMA_3_3,
+        MISTRAL_7B,
+        WHISPER,
+        BGE_M3,
+        BGE_BASE,
+    }
 
 
 # -- speech to text ----------------------------------------------------------------------------

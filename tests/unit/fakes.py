@@ -28,6 +28,7 @@ from bot.core.ports import (
     PullState,
 )
 from bot.core.posts import PostFile
+from tests.fakes.embeddings import topic_vector
 
 T = TypeVar("T")
 
@@ -84,6 +85,8 @@ class FakeBlogRepository:
     writes: list[Write] = field(default_factory=list)  # every write request, in order
     faults: dict[Write, list[FaultKind | None]] = field(default_factory=dict)
     slow: dict[Write, int] = field(default_factory=dict)  # extra event-loop turns before the work
+    reads: list[str] = field(default_factory=list)  # every file read by read_files, in order
+    tree_reads: int = 0  # blob_shas calls
 
     def __post_init__(self) -> None:
         root = self._commit(None, {"README.md": "# Blog\n"}, "Initial commit")
@@ -249,7 +252,15 @@ class FakeBlogRepository:
     async def read_files(self, commit_sha: str, paths: Sequence[str]) -> dict[str, str]:
         await asyncio.sleep(0)
         files = self.commits[commit_sha].files
+        self.reads.extend(p for p in paths if p in files)
         return {p: files[p] for p in paths if p in files}
+
+    async def blob_shas(self, commit_sha: str) -> dict[str, str]:
+        await asyncio.sleep(0)
+        self.tree_reads += 1
+        commit = self.commits[commit_sha]
+        shas = {p: _sha("blob", text) for p, text in commit.files.items()}
+        return shas | {p: _sha("binary", data.hex()) for p, data in commit.binaries.items()}
 
     async def commit_files(
         self, *, branch: str, parent_sha: str, files: Mapping[str, bytes], message: str
@@ -403,6 +414,23 @@ class FakeModel:
         if self.meanwhile:
             self.meanwhile.pop(0)()
         return self.answers.pop(0) if self.answers else model_answer("Hello, world")
+
+
+@dataclass
+class FakeEmbedder:
+    """The TextEmbedder port: tests/fakes/embeddings.py's topic vectors; remembers each call,
+    and fails every call while `failure` is set."""
+
+    model: str = "@cf/baai/bge-m3"
+    calls: list[list[str]] = field(default_factory=list)
+    failure: Exception | None = None
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        await asyncio.sleep(0)
+        self.calls.append(list(texts))
+        if self.failure is not None:
+            raise self.failure
+        return [topic_vector(text, 256) for text in texts]
 
 
 class MemoryStateStore:
