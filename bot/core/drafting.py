@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.core import prompts
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
-from bot.core.ports import ChatMessage, ImageInput, TextModel
+from bot.core.ports import ChatMessage, ImageInput, ModelListener, TextModel
 
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
@@ -19,20 +19,31 @@ class Drafter:
         self.model = model
 
     async def write(
-        self, request: str, *, style: str = "", images: Sequence[ImageInput] = ()
+        self,
+        request: str,
+        *,
+        style: str = "",
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> Draft:
         """A new post from the notes; `style` is an excerpt of the blog's posts (its voice);
-        `images`: the writer's photos, which the post links as `![alt](image-n)`."""
+        `images`: the writer's photos, which the post links as `![alt](image-n)`; `listener`
+        hears the answer grow."""
         voice = prompts.render("style", sample=style) if style.strip() else ""
         user = prompts.render("draft", request=request, style=voice) + _about(images)
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
             {"role": "user", "content": user},
         ]
-        return parse_draft(await self.model.complete(messages, images=images))
+        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
 
     async def revise(
-        self, thread: PostThread, request: str, *, images: Sequence[ImageInput] = ()
+        self,
+        thread: PostThread,
+        request: str,
+        *,
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> Draft:
         messages = bounded_history(
             prompts.render("system"),
@@ -40,7 +51,7 @@ class Drafter:
             prompts.render("revise", post=thread.as_markdown(), request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
-        return parse_draft(await self.model.complete(messages, images=images))
+        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
 
 
 def _about(images: Sequence[ImageInput]) -> str:

@@ -15,6 +15,7 @@ from bot.core.conversation import Conversation, ConversationStore, PostThread
 from bot.core.drafting import Drafter
 from bot.core.drafts import Draft
 from bot.core.jobs import JobRecord
+from bot.core.phases import JobWatcher
 from bot.core.photos import Photos
 from bot.core.ports import PullState
 from bot.core.progress import Progress, PullOpened, RevisionCommitted
@@ -57,12 +58,14 @@ class Writer:
         checkpoint: Checkpoint = _no_checkpoint,
         before_publish: Callable[[], None] = lambda: None,
         photos: Photos | None = None,
+        watcher: JobWatcher | None = None,
     ) -> Outcome:
         """Draft a new post or revise one, resuming from whatever `record` says is done.
 
         `checkpoint(record)` persists progress after every step; `before_publish` marks the
         point of no return (from there on GitHub is being written to). `photos`: the writer's
-        images, shown to the model and committed with the post.
+        images, shown to the model and committed with the post. `watcher` hears the phases
+        (drafting or revising, publishing) and the draft as the model writes it.
         """
         conversation = await self.conversations.load(record.chat_id)
         first_post = not conversation.posts  # the chat's first: say how the blog was read
@@ -73,8 +76,10 @@ class Writer:
             # The post was forgotten meanwhile (expired or discarded): start afresh.
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
-        draft = await self._draft(record, target, checkpoint, photos)
+        draft = await self._draft(record, target, checkpoint, photos, watcher)
         before_publish()
+        if watcher is not None:
+            await watcher.phase("publishing")
         with record.timed("github_ms"):
             outcome = await self._publish(record, target, draft, checkpoint, photos)
         if outcome.kind == "created" and first_post:
@@ -94,19 +99,24 @@ class Writer:
         target: PostThread | None,
         checkpoint: Checkpoint,
         photos: Photos | None = None,
+        watcher: JobWatcher | None = None,
     ) -> Draft:
         """The kept draft, or the model's (kept at once: a retry never asks the model again)."""
         draft = record.kept_draft()
         images = photos.model_inputs() if photos else []
         if draft is None:
+            if watcher is not None:
+                await watcher.phase("drafting" if target is None else "revising")
             with record.timed("model_ms"):
                 if target is None:
                     learned = await self.posts.knowledge.latest()  # the blog's voice
                     draft = await self.drafter.write(
-                        record.text, style=learned.style, images=images
+                        record.text, style=learned.style, images=images, listener=watcher
                     )
                 else:
-                    draft = await self.drafter.revise(target, record.text, images=images)
+                    draft = await self.drafter.revise(
+                        target, record.text, images=images, listener=watcher
+                    )
             record.keep_draft(draft)
             await checkpoint(record)
         return draft
