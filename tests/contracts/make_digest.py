@@ -109,6 +109,7 @@ TELEGRAM_METHODS = (
     "deleteMyCommands",
     "getChat",
     "sendMessage",
+    "sendMessageDraft",
     "sendDocument",
     "getFile",
     "editMessageText",
