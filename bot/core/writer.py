@@ -187,6 +187,13 @@ class Writer:
         record.kind = "revise" if target is not None else "new"
         record.target = target.number if target is not None else None
 
+    async def will_revise(self, chat_id: int, reply_to: int | None) -> bool:
+        """Whether a message would revise a post, as far as the chat's memory tells (the pull
+        request's state is checked only when the job runs): what its status message says."""
+        conversation = await self.conversations.load(chat_id)
+        replied = conversation.post_for_message(reply_to) if reply_to else None
+        return (replied or conversation.current_post) is not None
+
     async def start_over(self, chat_id: int) -> PostThread | None:
         """The next message opens a new post; returns the post that was current."""
         conversation = await self.conversations.load(chat_id)

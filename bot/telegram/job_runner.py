@@ -26,6 +26,7 @@ from bot.core.photos import PhotoReader, Photos, default_request
 from bot.core.writer import Outcome, Writer
 from bot.telegram import keyboards, replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
+from bot.telegram.live_draft import LiveDraft
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,13 @@ class JobRunner:
             # Not awaited: the status message right after it is the reaction that matters.
             self._create_task(_show_typing(message))
             job.queued = queued_behind
-            starting = replies.reading(attachment) if attachment else replies.WORKING
-            status = await message.reply_text(replies.QUEUED if queued_behind else starting)
+            if queued_behind:
+                starting = replies.QUEUED
+            elif attachment is not None:
+                starting = replies.reading(attachment)
+            else:
+                starting = await self._working(record)
+            status = await message.reply_text(starting)
             record.status_message_id = status.message_id
             record.text = job.text
             await self.job_store.save(record)
@@ -166,14 +172,45 @@ class JobRunner:
         photos = await self._photos(record) if record.images else None
         if len(record.text) > MAX_REQUEST_CHARS:
             raise NotesTooLong(len(record.text), MAX_REQUEST_CHARS)
-        if job.queued and attachment is None and record.status_message_id is not None:
-            await self._edit_status(record, replies.WORKING)
-        return await self.writer.handle(
-            record,
-            checkpoint=self.job_store.save,
-            before_publish=job.point_of_no_return,
-            photos=photos,
-        )
+        live = await self._live(job, record)
+        try:
+            outcome = await self.writer.handle(
+                record,
+                checkpoint=self.job_store.save,
+                before_publish=job.point_of_no_return,
+                photos=photos,
+                watcher=live,
+            )
+        except asyncio.CancelledError:
+            live.cancel()  # /cancel or shutting down: stop at once
+            raise
+        except Exception:
+            await live.close()  # the failure is the answer: it comes after any live update
+            raise
+        await live.close()  # a live update in flight lands before the answer
+        return outcome
+
+    async def _live(self, job: Job, record: JobRecord) -> LiveDraft:
+        """The job's live view: phases, the growing draft and typing, from now on."""
+        if job.queued and record.attachment is None:
+            shown: str | None = replies.QUEUED
+        elif record.attachment is not None:
+            shown = replies.WORKING  # what reading the file left in the status message
+        else:
+            shown = await self._working(record)
+        return LiveDraft(
+            self.bot,
+            record.chat_id,
+            record.status_message_id,
+            shown=shown,
+            draft_id=record.message_id,
+            typing_sent=not job.queued and record.attachment is None,
+        ).start()
+
+    async def _working(self, record: JobRecord) -> str:
+        """The status of a job about to ask the model: drafting, or revising a post."""
+        revising = await self.writer.will_revise(record.chat_id, record.reply_to)
+        return replies.REVISING if revising else replies.WORKING
 
     async def _photos(self, record: JobRecord) -> Photos:
         """The job's photos, fetched and made safe (again on a resume: same bytes, same names);
