@@ -111,8 +111,8 @@ class LiveDraft:
     async def phase(self, phase: Phase) -> None:
         self._phase = phase_text(phase)
         self._set_status(self._phase)
-        if phase == "publishing":
-            self._text = ""  # the draft is done: the status says what happens now
+        if phase == "publishing" and not self._private:
+            self._text = ""  # the draft is done: the status message says what happens now
 
     async def text(self, so_far: str) -> None:
         self._text = so_far
