@@ -15,7 +15,7 @@ data carrying `error`/`errors`) fails the call like an error answer would.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from httpx_sse import ServerSentEvent
@@ -36,15 +36,11 @@ class StreamFailed(Exception):
 class StreamedAnswer:
     """What the events of one stream added up to so far."""
 
-    pieces: list[str] = field(default_factory=list)
+    text: str = ""
     finish_reason: str | None = None
     completion_tokens: int | None = None
     done: bool = False  # `[DONE]` was seen
     openai_shape: bool = False
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
 
     def add(self, event: ServerSentEvent) -> str:
         """Take one event in; -> the text it added ("" for none). Raises StreamFailed."""
@@ -77,8 +73,7 @@ class StreamedAnswer:
             piece, finish = piece
             if finish:
                 self.finish_reason = finish
-        if piece:
-            self.pieces.append(piece)
+        self.text += piece
         return piece
 
     def _usage(self, usage: Any) -> None:
