@@ -481,6 +481,6 @@ async def test_message_drafts_obey_the_rules(telegram: FakeTelegram, bot: Bot) -
         await bot.send_message_draft(USER, 1, "😀" * 2048 + "x")
     with pytest.raises(BadRequest, match="Can't parse entities"):
         await bot.send_message_draft(USER, 1, "a < b", parse_mode="HTML")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message_draft(4242, 1, "text")
     assert [d.text for d in telegram.drafts(USER)] == ["😀" * 2048]
