@@ -162,7 +162,8 @@ class LiveDraft:
             await self._call(self._typing())
             self._last_typing = self._clock()
             waits[0] = self._typing_interval
-        if self._private and self._text and self._text != self._shown_text:
+        if self._private and self._text != self._shown_text:
+            # After a failed try the text is "" again: an empty draft shows "Thinking...".
             due = self._draft_interval - (now - self._last_draft)
             if due <= 0:
                 self._shown_text = self._text

@@ -120,3 +120,16 @@ async def test_typing_is_renewed_until_closed(telegram: FakeTelegram, bot: Bot) 
     count = len(telegram.chat_actions(USER))
     await asyncio.sleep(0.3)
     assert len(telegram.chat_actions(USER)) == count  # nothing after the answer
+
+
+async def test_a_failed_try_clears_the_draft_to_thinking(telegram: FakeTelegram, bot: Bot) -> None:
+    telegram.send_text(USER, "notes")
+    live = LiveDraft(bot, USER, None, shown=None, draft_id=7, draft_interval=0.05).start()
+    await live.text("Half an ans")
+    await settle(lambda: len(telegram.drafts(USER)) == 1)
+    await live.retrying(2, 4)  # the words so far are gone
+    await settle(lambda: len(telegram.drafts(USER)) == 2)
+    await live.text("Whole")
+    await settle(lambda: len(telegram.drafts(USER)) == 3)
+    await live.close()
+    assert [d.text for d in telegram.drafts(USER)] == ["Half an ans", "", "Whole"]
