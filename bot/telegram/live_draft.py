@@ -121,8 +121,11 @@ class LiveDraft:
         self._wake.set()
 
     async def retrying(self, attempt: int, attempts: int) -> None:
-        self._text = ""  # the failed try's words are gone; the next try starts afresh
-        self._set_status(replies.model_busy(attempt, attempts))
+        busy = replies.model_busy(attempt, attempts)
+        # The failed try's words are gone; the next try starts afresh. A private chat's draft
+        # says why (never empty: python-telegram-bot 22.8 sends an empty draft text as "[]").
+        self._text = busy if self._private else ""
+        self._set_status(busy)
 
     def _set_status(self, text: str) -> None:
         self._status = text
@@ -162,8 +165,7 @@ class LiveDraft:
             await self._call(self._typing())
             self._last_typing = self._clock()
             waits[0] = self._typing_interval
-        if self._private and self._text != self._shown_text:
-            # After a failed try the text is "" again: an empty draft shows "Thinking...".
+        if self._private and self._text and self._text != self._shown_text:
             due = self._draft_interval - (now - self._last_draft)
             if due <= 0:
                 self._shown_text = self._text

@@ -122,7 +122,9 @@ async def test_typing_is_renewed_until_closed(telegram: FakeTelegram, bot: Bot) 
     assert len(telegram.chat_actions(USER)) == count  # nothing after the answer
 
 
-async def test_a_failed_try_clears_the_draft_to_thinking(telegram: FakeTelegram, bot: Bot) -> None:
+async def test_a_failed_try_replaces_the_draft_with_the_reason(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
     telegram.send_text(USER, "notes")
     live = LiveDraft(bot, USER, None, shown=None, draft_id=7, draft_interval=0.05).start()
     await live.text("Half an ans")
@@ -132,4 +134,5 @@ async def test_a_failed_try_clears_the_draft_to_thinking(telegram: FakeTelegram,
     await live.text("Whole")
     await settle(lambda: len(telegram.drafts(USER)) == 3)
     await live.close()
-    assert [d.text for d in telegram.drafts(USER)] == ["Half an ans", "", "Whole"]
+    busy = "⏳ The model is busy, retrying 2/4…"
+    assert [d.text for d in telegram.drafts(USER)] == ["Half an ans", busy, "Whole"]
