@@ -52,7 +52,8 @@ def test_a_private_chat_sees_the_draft_grow_then_the_answer(
     gaps = [b.at - a.at for a, b in itertools.pairwise(drafts)]
     assert min(gaps) >= 0.35, gaps  # throttled
     # The status message said what was going on, then became the answer (as before).
-    assert reply.edits == [DRAFTING, PUBLISHING]
+    assert reply.edits[0] == DRAFTING
+    assert reply.edits[1:] in ([], [PUBLISHING])  # unless the answer overtook it
     assert "Postgres 17 is here" in reply.text
     assert telegram.chat_actions(WRITER_ID).count("typing") >= 2  # renewed while waiting
     edit_times = [r.at for r in telegram.requests if r.path.endswith("/editMessageText")]
@@ -108,7 +109,8 @@ def test_a_revision_says_it_is_revising(
     telegram.send_text(WRITER_ID, "Make it shorter")
     revised = answer(telegram, WRITER_ID, "Revised pull request #1")
 
-    assert revised.edits == [REVISING, PUBLISHING]
+    assert revised.edits[0] == REVISING  # from the start
+    assert revised.edits[1:] in ([], [PUBLISHING])  # unless the answer overtook it
     assert all(DRAFTING not in text for text in [*revised.edits, revised.text])
 
 
