@@ -192,12 +192,12 @@ class JobRunner:
 
     async def _live(self, job: Job, record: JobRecord) -> LiveDraft:
         """The job's live view: phases, the growing draft and typing, from now on."""
-        if job.queued and record.attachment is None:
-            shown: str | None = replies.QUEUED
-        elif record.attachment is not None:
-            shown = replies.WORKING  # what reading the file left in the status message
+        if record.draft is not None:
+            shown: str = replies.PUBLISHING_TO_GITHUB  # what a retry shows
+        elif job.queued and record.attachment is None:
+            shown = replies.QUEUED
         else:
-            shown = await self._working(record)
+            shown = await self._working(record)  # what reading a file leaves there too
         return LiveDraft(
             self.bot,
             record.chat_id,
@@ -237,7 +237,7 @@ class JobRunner:
             record.text = with_caption(record.text, record.heard)
             await self.job_store.save(record)
             if not attachment.spoken and record.status_message_id is not None:
-                await self._edit_status(record, replies.WORKING)
+                await self._edit_status(record, await self._working(record))
         if attachment.spoken and record.heard_message_id is None:
             await self._show_heard(record, attachment, record.heard)
 
@@ -249,7 +249,7 @@ class JobRunner:
             record.heard_message_id = record.status_message_id
         else:
             record.heard_message_id = await self._send(record, text)
-        record.status_message_id = await self._send(record, replies.WORKING)
+        record.status_message_id = await self._send(record, await self._working(record))
         await self.job_store.save(record)
 
     async def _send(self, record: JobRecord, text: str) -> int | None:
@@ -336,7 +336,7 @@ def _log_finished(record: JobRecord) -> None:
 def _starting(record: JobRecord) -> str:
     """What a job about to run again is doing first."""
     if record.draft is not None:
-        return replies.PUBLISHING
+        return replies.PUBLISHING_TO_GITHUB
     if record.attachment is not None and record.unread:
         return replies.reading(record.attachment)
     return replies.WORKING
