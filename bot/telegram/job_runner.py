@@ -3,8 +3,10 @@
 A job's life: `accept` stores its record and posts a status message ("Drafting your post…");
 `run` reads the notes' file when they came as one (a voice note is transcribed and what was
 heard is shown, a .md file is read; either is kept in the record), checks the notes, hands them
-to the Writer (draft, then publish), turns the outcome or the failure into an answer, logs one
-line, saves the record and edits the status message into the answer. `retry` and `resume` put a
+to the Writer (draft, then publish) with a live view of it (bot/telegram/live_draft.py: the
+phase in the status message, the draft as it is written, typing), turns the outcome or the
+failure into an answer, logs one line, saves the record and edits the status message into the
+answer. `retry` and `resume` put a
 failed or interrupted job back in its chat's queue.
 """
 
@@ -204,7 +206,7 @@ class JobRunner:
             record.status_message_id,
             shown=shown,
             draft_id=record.message_id,
-            typing_sent=not job.queued and record.attachment is None,
+            just_started=not job.queued and record.attachment is None,
         ).start()
 
     async def _working(self, record: JobRecord) -> str:

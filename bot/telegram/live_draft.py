@@ -70,14 +70,14 @@ class LiveDraft:
         *,
         shown: str | None,
         draft_id: int,
-        typing_sent: bool = True,
+        just_started: bool = True,
         draft_interval: float = 0.4,
         edit_interval: float = 1.0,
         typing_interval: float = 4.0,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        """`shown`: what the status message says now (None: unknown); `typing_sent`: a typing
-        action went out just now (else one is sent at once)."""
+        """`shown`: what the status message says now (None: unknown); `just_started`: the
+        status message and a typing action went out just now (else typing is sent at once)."""
         self._bot = bot
         self._chat_id = chat_id
         self._message_id = status_message_id
@@ -93,9 +93,11 @@ class LiveDraft:
         self._shown_status = shown  # what it says
         self._text = ""  # the draft so far
         self._shown_text = ""  # the draft as last shown
-        self._last_edit = float("-inf")
+        # In a group the status message itself counts against the one-a-second pace; it was
+        # sent just now, or long ago when queued (one early edit then is no burst either).
+        self._last_edit = now if not self._private and just_started else float("-inf")
         self._last_draft = float("-inf")
-        self._last_typing = now if typing_sent else float("-inf")
+        self._last_typing = now if just_started else float("-inf")
         self._paused_until = float("-inf")  # Telegram asked to wait (429)
         self._wake = asyncio.Event()
         self._closing = False

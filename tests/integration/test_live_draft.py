@@ -95,7 +95,7 @@ async def test_edits_are_throttled_and_the_phase_follows_retries(
     ).start()
     await live.phase("drafting")  # what it says already: no edit
     await live.retrying(2, 4)
-    await asyncio.sleep(0.1)  # the backoff before the next try
+    await asyncio.sleep(0.4)  # the backoff before the next try (the first edit waits 0.3 s)
     for words in range(1, 30):
         await live.text("word " * words)
         await asyncio.sleep(0.02)
