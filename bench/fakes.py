@@ -141,6 +141,8 @@ class _Timing:
         response: Response = super().handle(request)  # type: ignore[misc]
         end = time.monotonic()
         extra = self.describe(request, endpoint, response)
+        if response.chunks:  # a streamed answer: its pieces are spaced on purpose too
+            delay += response.chunk_delay * (len(response.chunks) - 1)
         span = Span(self.service, endpoint, start, delay, end, response.status, **extra)
         span.received, span.written = start, end  # until dispatch knows better
         self._current.span = span
@@ -232,6 +234,8 @@ class BenchWorkersAI(_Timing, FakeWorkersAI):
         self.run_latency = 0.0  # the model's own time, on top of the per-call latency
         self.speech_latency = 0.0  # the speech model's own time, likewise
         self.responder = bench_post
+        # A streamed answer's words arrive over this time, after the run latency.
+        self.stream_seconds, self.stream_chunks = 0.25, 10
 
     def endpoint_of(self, request: RecordedRequest) -> str:
         if request.path.endswith(f"/ai/run/{WHISPER}"):

@@ -28,7 +28,7 @@ import json
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -66,6 +66,10 @@ METRIC_IDS = (
     "telegram_calls_per_message",
     "telegram_stream_edits_per_message",
     "telegram_stream_edits_per_second",
+    "telegram_draft_updates_per_message",
+    "telegram_draft_updates_per_second",
+    "telegram_status_edits_per_message",
+    "first_text_after_first_token_s",
     "first_reaction_all_users_s",
     "slowest_pr_ratio",
     "rss_idle_mb",
@@ -173,9 +177,24 @@ def is_stream_edit(span: Span) -> bool:
     """An edit that shows part of the draft, as opposed to the final answer or a status text."""
     if span.endpoint != "editMessageText" or span.final or span.text.startswith("⚠️"):
         return False
+    if is_status_edit(span):
+        return False
     if STATUS_TEXTS:
         return span.text not in STATUS_TEXTS
     return len(span.text) > 200
+
+
+DRAFT_UPDATE = "sendMessageDraft"
+# The status while a busy model is retried ("⏳ The model is busy, retrying 2/4…").
+_RETRY_STATUS = re.compile(r"^⏳ .*\d+/\d+…$")
+
+
+def is_status_edit(span: Span) -> bool:
+    """An edit of the status message to a phase ("📤 Publishing to GitHub…"): a live update,
+    counted apart from the message's own calls like stream edits and draft updates."""
+    if span.endpoint != "editMessageText" or span.final:
+        return False
+    return span.text in STATUS_TEXTS or bool(_RETRY_STATUS.match(span.text))
 
 
 def _delivery(spans: Sequence[Span], message: Message) -> Span | None:
@@ -223,23 +242,39 @@ def hops(spans: Sequence[Span], messages: Sequence[Message]) -> list[dict[str, A
     ]
 
 
-def telegram_counts(spans: Sequence[Span], message: Message) -> tuple[Counter[str], int]:
-    """Telegram calls of the message by method (stream edits left out), and its stream edits.
+@dataclass
+class LiveUpdates:
+    """A message's Telegram calls that show the job while it runs, each kind throttled."""
+
+    stream_edits: int = 0  # the status message edited to show the draft (groups)
+    draft_updates: int = 0  # sendMessageDraft (private chats)
+    status_edits: int = 0  # the status message edited to the next phase
+    typing_renewals: int = 0  # typing actions after the first
+
+
+def telegram_counts(spans: Sequence[Span], message: Message) -> tuple[Counter[str], LiveUpdates]:
+    """Telegram calls of the message by method, live updates left out, and its live updates.
 
     A call Telegram refused is counted under "method [status]": it cost a round trip all the same.
     """
     calls: Counter[str] = Counter()
-    stream = 0
+    live = LiveUpdates()
     for span in window(spans, message):
         if span.service != "telegram":
             continue
-        if is_stream_edit(span):
-            stream += 1
+        if span.endpoint == DRAFT_UPDATE:
+            live.draft_updates += 1
+        elif is_stream_edit(span):
+            live.stream_edits += 1
+        elif is_status_edit(span):
+            live.status_edits += 1
+        elif span.endpoint == "sendChatAction" and calls["sendChatAction"]:
+            live.typing_renewals += 1
         elif span.status != 200:
             calls[f"{span.endpoint} [{span.status}]"] += 1
         else:
             calls[span.endpoint] += 1
-    return calls, stream
+    return calls, live
 
 
 def github_counts(spans: Sequence[Span], message: Message) -> Counter[str]:
@@ -255,12 +290,15 @@ def _typical(counters: list[Counter[str]]) -> Counter[str]:
     return Counter(dict(keyed.most_common(1)[0][0])) if keyed else Counter()
 
 
-def stream_edit_rate(spans: Sequence[Span], messages: Sequence[Message]) -> int:
-    """Most stream edits any one chat got within one second."""
+def stream_edit_rate(
+    spans: Sequence[Span], messages: Sequence[Message], kind: Callable[[Span], bool] | None = None
+) -> int:
+    """Most stream edits (or calls of `kind`) any one chat got within one second."""
+    wanted = kind or is_stream_edit
     per_chat: dict[int, list[float]] = {}
     for message in messages:
         for span in window(spans, message):
-            if is_stream_edit(span):
+            if wanted(span):
                 per_chat.setdefault(message.chat, []).append(span.end)
     most = 0
     for times in per_chat.values():
@@ -400,26 +438,60 @@ def github_economy(obs: Observations) -> Section:
     return metrics, {"github": detail}
 
 
+def _is_draft_update(span: Span) -> bool:
+    return span.endpoint == DRAFT_UPDATE
+
+
+def first_text_delays(obs: Observations) -> list[float]:
+    """Per sequential message: seconds from the model's first word leaving the fake Workers AI
+    to the fake Telegram holding the first call that shows text of the draft."""
+    delays = []
+    for message in obs.sequential:
+        tokens = [t for t in obs.first_tokens if message.sent <= t < message.until]
+        if not tokens:
+            continue
+        shown = [
+            s.start
+            for s in window(obs.spans, message)
+            if s.service == "telegram"
+            and (_is_draft_update(s) or is_stream_edit(s))
+            and s.start >= tokens[0]
+        ]
+        if shown:
+            delays.append(min(shown) - tokens[0])
+    return delays
+
+
 def telegram_economy(obs: Observations) -> Section:
-    """2. Telegram calls per message (stream edits aside), stream edits and their rate."""
+    """2. Telegram calls per message (live updates aside), live updates and their rates, and
+    how soon the writer sees the model's first words."""
     tg = [telegram_counts(obs.spans, m) for m in obs.sequential]
     calls = [c for c, _ in tg]
-    stream_counts = [e for _, e in tg]
+    stream_counts = [live.stream_edits for _, live in tg]
+    draft_counts = [live.draft_updates for _, live in tg]
+    status_counts = [live.status_edits for _, live in tg]
+    delays = first_text_delays(obs)
     detail = {
         "per_message_typical": dict(_typical(calls)),
         "per_message_totals": [sum(c.values()) for c in calls],
         "stream_edits": stream_counts,
+        "draft_updates": draft_counts,
+        "status_edits": status_counts,
+        "typing_renewals": [live.typing_renewals for _, live in tg],
+        "first_text_after_first_token_s": [round(d, 4) for d in delays],
     }
+    streamed = len(delays)
     metrics = [
         Metric(
             "telegram_calls_per_message",
             "2. API economy",
-            "Telegram calls per message, stream edits aside (max)",
+            "Telegram calls per message, live updates aside (max)",
             max((sum(c.values()) for c in calls), default=0),
             "calls",
             "≤ 3",
             3,
-            _breakdown(_typical(calls)) + "; getUpdates not counted",
+            _breakdown(_typical(calls))
+            + "; getUpdates, draft updates, stream and status edits, typing renewals counted apart",
         ),
         Metric(
             "telegram_stream_edits_per_message",
@@ -430,7 +502,7 @@ def telegram_economy(obs: Observations) -> Section:
             "—",
             None,
             f"max {max(stream_counts, default=0)}"
-            + ("; the bot does not stream the draft" if not any(stream_counts) else ""),
+            + ("; groups only (private chats get draft updates)" if not any(stream_counts) else ""),
         ),
         Metric(
             "telegram_stream_edits_per_second",
@@ -441,6 +513,48 @@ def telegram_economy(obs: Observations) -> Section:
             "≤ 1",
             1,
             "over the sequential and the concurrent messages",
+        ),
+        Metric(
+            "telegram_draft_updates_per_message",
+            "2. API economy",
+            "Draft updates per message (sendMessageDraft, mean)",
+            statistics.fmean(draft_counts) if draft_counts else 0.0,
+            "calls",
+            "—",
+            None,
+            f"max {max(draft_counts, default=0)}; private chats, at most one per 0.4 s",
+        ),
+        Metric(
+            "telegram_draft_updates_per_second",
+            "2. API economy",
+            "Draft updates per chat within any 1 s (max)",
+            stream_edit_rate(obs.spans, [*obs.sequential, *obs.concurrent], _is_draft_update),
+            "calls",
+            "≤ 3",
+            3,
+            "over the sequential and the concurrent messages",
+        ),
+        Metric(
+            "telegram_status_edits_per_message",
+            "2. API economy",
+            "Status edits per message (phases, max)",
+            max(status_counts, default=0),
+            "edits",
+            "—",
+            None,
+            "drafting/revising, publishing to GitHub, retrying; at most one a second with "
+            "the stream edits",
+        ),
+        Metric(
+            "first_text_after_first_token_s",
+            "2. API economy",
+            "Model's first word to the first text the writer sees (max)",
+            max(delays) if delays else 99.0,
+            "s",
+            "≤ 0.5 s",
+            0.5,
+            f"{streamed} of {len(obs.sequential)} sequential messages streamed"
+            + (f"; median {statistics.median(delays) * 1000:.0f} ms" if delays else ""),
         ),
     ]
     return metrics, {"telegram": detail}
@@ -617,11 +731,26 @@ def _prompt_tokens(response_body: bytes) -> int | None:
     try:
         payload = json.loads(response_body)
     except ValueError:
-        return None
+        payload = _streamed_usage(response_body)
     result = payload.get("result", payload) if isinstance(payload, dict) else None
     usage = result.get("usage") if isinstance(result, dict) else None
     tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
     return tokens if isinstance(tokens, int) else None
+
+
+def _streamed_usage(body: bytes) -> dict[str, Any] | None:
+    """The last event of a streamed answer that carries `usage` (server-sent events)."""
+    found = None
+    for line in body.decode("utf-8", "replace").splitlines():
+        data = line.removeprefix("data:").strip()
+        if line.startswith("data:") and data.startswith("{"):
+            try:
+                event = json.loads(data)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and isinstance(event.get("usage"), dict):
+                found = event
+    return found
 
 
 def model_input_of(span: Span) -> ModelInput:

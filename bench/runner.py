@@ -114,6 +114,8 @@ class Observations:
     bot_cpu_sequential: float = 0.0  # CPU seconds the bot used during the sequential messages
     bench_cpu_sequential: float = 0.0  # and this process (the fakes, the driver)
     spans: list[Span] = field(default_factory=list)
+    # time.monotonic() when each streamed answer's first word left the fake Workers AI.
+    first_tokens: list[float] = field(default_factory=list)
     pacing_waits: int = 0  # times the bot paused its GitHub writes (bot log)
     pull_requests: int = 0  # opened in the fake GitHub over the whole run
     fake_errors: list[str] = field(default_factory=list)
@@ -499,6 +501,9 @@ class Harness:
             (span for fake in fakes for span in fake.all_spans()), key=lambda x: x.start
         )
         obs.fake_errors = [e for fake in fakes for e in fake.errors]
+        obs.first_tokens = sorted(
+            t for fake in fakes if isinstance(fake, BenchWorkersAI) for t in fake.first_tokens
+        )
         obs.repositories = {
             "default": sorted(self.github.files(self.github.default_branch)),
             **obs.repositories,

@@ -9,6 +9,10 @@ Speech to text (`@cf/openai/whisper-large-v3-turbo`) takes `{"audio": "<base64>"
 optional `language` and answers `{"text", "transcription_info": {"language", ...}, ...}`. The
 model decodes the file itself (faster-whisper, through FFmpeg), so Telegram's OGG/Opus voice
 notes, MP3/M4A audio and MP4 video notes are sent as they are, with no conversion.
+
+With a listener, text generation asks for a stream (`"stream": true`, server-sent events read
+by bot/adapters/model_stream.py) and the listener hears the answer grow; a busy model or a
+failed service is retried the same way, and the listener hears of each retry.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import EventSource
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -29,6 +34,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.adapters.model_stream import StreamedAnswer, StreamFailed
 from bot.core.errors import (
     AccountNotFound,
     AudioRejected,
@@ -42,7 +48,7 @@ from bot.core.errors import (
     ServiceUnavailable,
     SpeechModelNotAvailable,
 )
-from bot.core.ports import ChatMessage, ImageInput, Transcript
+from bot.core.ports import ChatMessage, ImageInput, ModelListener, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -144,24 +150,35 @@ class _ModelRunner:
 
     async def _run(self, body: dict[str, Any], extract: Callable[[Any], T]) -> T:
         """`extract(result)` of the model's answer to `body`. Raises a ModelError subclass."""
+        return await self._retried(lambda: self._extracted(body, extract))
+
+    async def _extracted(self, body: dict[str, Any], extract: Callable[[Any], T]) -> T:
+        return extract(await self._run_once(body))
+
+    async def _retried(
+        self, call: Callable[[], Awaitable[T]], listener: ModelListener | None = None
+    ) -> T:
+        """`call()`, tried again with backoff while it fails in a way worth retrying; the
+        listener hears of each retry before the wait, so the writer sees why it takes long."""
+
+        async def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning("Workers AI attempt %d failed (%s); retrying", state.attempt_number, exc)
+            if listener is not None:
+                await listener.retrying(state.attempt_number + 1, self._max_attempts)
+
         retrying = AsyncRetrying(
             sleep=self._sleep,
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
             reraise=True,
-            before_sleep=self._log_retry,
+            before_sleep=before_sleep,
         )
-
         async for attempt in retrying:
             with attempt:
-                return extract(await self._run_once(body))
+                return await call()
         raise AssertionError("unreachable: tenacity reraises the last error")
-
-    @staticmethod
-    def _log_retry(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning("Workers AI attempt %d failed (%s); retrying", state.attempt_number, exc)
 
     def _error(
         self, status: int, code: int | None, message: str, retry_after: float | None
@@ -178,12 +195,13 @@ class _ModelRunner:
         try:
             response = await self._http.post(self._url, json=body, headers=self._headers)
         except httpx.TimeoutException as exc:
-            raise ServiceUnavailable(
-                f"Workers AI did not answer in time ({type(exc).__name__})"
-            ) from None
+            raise _timed_out(exc) from None
         except httpx.TransportError as exc:
-            raise ServiceUnavailable(f"could not reach Workers AI ({type(exc).__name__})") from None
+            raise _unreachable(exc) from None
+        return self._result_of(response)
 
+    def _result_of(self, response: httpx.Response) -> Any:
+        """The `result` of a read, enveloped answer; raises the ModelError it says."""
         try:
             payload = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -201,6 +219,14 @@ class _ModelRunner:
             status = response.status_code if response.status_code >= 400 else 500
             raise self._error(status, code, message, _retry_after(response))
         return payload.get("result")
+
+
+def _timed_out(exc: httpx.TimeoutException) -> ModelError:
+    return ServiceUnavailable(f"Workers AI did not answer in time ({type(exc).__name__})")
+
+
+def _unreachable(exc: httpx.TransportError) -> ModelError:
+    return ServiceUnavailable(f"could not reach Workers AI ({type(exc).__name__})")
 
 
 class WorkersAIClient(_ModelRunner):
@@ -229,10 +255,71 @@ class WorkersAIClient(_ModelRunner):
         return body
 
     async def complete(
-        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> str:
-        """The model's answer text. Raises a ModelError subclass on failure."""
-        return await self._run(self.request_body(messages, images), self._extract_text)
+        """The model's answer text. Raises a ModelError subclass on failure. With a
+        `listener` the answer is streamed and the listener hears it grow."""
+        body = self.request_body(messages, images)
+        if listener is None:
+            return await self._run(body, self._extract_text)
+        body["stream"] = True
+        return await self._retried(lambda: self._stream_once(body, listener), listener)
+
+    async def _stream_once(self, body: dict[str, Any], listener: ModelListener) -> str:
+        """One streamed run: the whole answer, the listener told of every piece."""
+        headers = {**self._headers, "Accept": "text/event-stream"}
+        try:
+            async with self._http.stream("POST", self._url, json=body, headers=headers) as response:
+                kind = response.headers.get("content-type", "").split(";")[0].strip()
+                if response.status_code >= 400 or kind != "text/event-stream":
+                    # An error (or a service that ignored "stream"): an ordinary answer.
+                    await response.aread()
+                    text = self._extract_text(self._result_of(response))
+                    await listener.text(text)
+                    return text
+                answer = await self._read_stream(response, listener)
+        except httpx.TimeoutException as exc:
+            raise _timed_out(exc) from None
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        return self._checked(answer)
+
+    async def _read_stream(
+        self, response: httpx.Response, listener: ModelListener
+    ) -> StreamedAnswer:
+        answer = StreamedAnswer()
+        async for event in EventSource(response).aiter_sse():
+            try:
+                added = answer.add(event)
+            except StreamFailed as exc:
+                # Mid-stream failures come with no HTTP status of their own: a server error
+                # (retried) unless Cloudflare's code says otherwise.
+                raise self._error(500, exc.code, exc.message, None) from None
+            if added:
+                await listener.text(answer.text)
+            if answer.done:
+                break
+        if not answer.done:
+            raise ServiceUnavailable("the Workers AI stream ended before the answer was complete")
+        return answer
+
+    def _checked(self, answer: StreamedAnswer) -> str:
+        """The streamed text, held to the same rules as a whole answer's."""
+        if answer.finish_reason == "length" or (
+            not answer.openai_shape
+            and answer.completion_tokens is not None
+            and answer.completion_tokens >= self._max_tokens
+        ):
+            raise IncompleteAnswer(
+                "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
+            )
+        if not answer.text.strip():
+            raise IncompleteAnswer("the model answered with empty text")
+        return answer.text
 
     def _extract_text(self, result: Any) -> str:
         if not isinstance(result, dict):

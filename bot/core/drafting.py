@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.core import prompts
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
-from bot.core.ports import ChatMessage, ImageInput, TextModel
+from bot.core.ports import ChatMessage, ImageInput, ModelListener, TextModel
 
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
@@ -19,17 +19,23 @@ class Drafter:
         self.model = model
 
     async def write(
-        self, request: str, *, style: str = "", images: Sequence[ImageInput] = ()
+        self,
+        request: str,
+        *,
+        style: str = "",
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> Draft:
         """A new post from the notes; `style` is an excerpt of the blog's posts (its voice);
-        `images`: the writer's photos, which the post links as `![alt](image-n)`."""
+        `images`: the writer's photos, which the post links as `![alt](image-n)`; `listener`
+        hears the answer grow."""
         voice = prompts.render("style", sample=style) if style.strip() else ""
         user = prompts.render("draft", request=request, style=voice) + _about(images)
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
             {"role": "user", "content": user},
         ]
-        return parse_draft(await self.model.complete(messages, images=images))
+        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
 
     async def revise(
         self,
@@ -38,6 +44,7 @@ class Drafter:
         *,
         images: Sequence[ImageInput] = (),
         current: str | None = None,
+        listener: ModelListener | None = None,
     ) -> Draft:
         """The post revised as asked. `current`: the post's file as it is on GitHub when that
         is not the bot's last version (a maintainer edited it): the model revises that text."""
@@ -48,7 +55,7 @@ class Drafter:
             prompts.render("revise", post=post, request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
-        return parse_draft(await self.model.complete(messages, images=images))
+        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
 
 
 def _about(images: Sequence[ImageInput]) -> str:

@@ -54,13 +54,32 @@ class ImageInput:
     url: str
 
 
+class ModelListener(Protocol):
+    """Hears a model call as it goes: the answer growing, and tries that failed and are
+    retried. Both are best effort: a slow listener must not stall the model's answer."""
+
+    async def text(self, so_far: str) -> None:
+        """The answer as far as it has come (it starts again from "" after a retry)."""
+        ...
+
+    async def retrying(self, attempt: int, attempts: int) -> None:
+        """Try `attempt` of `attempts` is about to start because the model was busy or the
+        service failed (the earlier tries' text is gone)."""
+        ...
+
+
 class TextModel(Protocol):
     model: str
 
     async def complete(
-        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> str:
-        """The answer text; `images` go with the last user message (a vision model)."""
+        """The answer text; `images` go with the last user message (a vision model). With a
+        `listener`, the answer is streamed and the listener hears it grow."""
         ...
 
 

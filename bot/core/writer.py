@@ -32,6 +32,7 @@ from bot.core.drafting import Drafter
 from bot.core.drafts import Draft
 from bot.core.errors import PublishError
 from bot.core.jobs import JobRecord
+from bot.core.phases import JobWatcher
 from bot.core.photos import Photos
 from bot.core.ports import PullState
 from bot.core.post_update import PostUpdater, draft_from_json, draft_to_json
@@ -113,12 +114,14 @@ class Writer:
         checkpoint: Checkpoint = _no_checkpoint,
         before_publish: Callable[[], None] = lambda: None,
         photos: Photos | None = None,
+        watcher: JobWatcher | None = None,
     ) -> Outcome:
         """Draft a new post or revise one, resuming from whatever `record` says is done.
 
         `checkpoint(record)` persists progress after every step; `before_publish` marks the
         point of no return (from there on GitHub is being written to). `photos`: the writer's
-        images, shown to the model and committed with the post.
+        images, shown to the model and committed with the post. `watcher` hears the phases
+        (drafting or revising, publishing) and the draft as the model writes it.
         """
         conversation = await self.conversations.load(record.chat_id)
         first_post = not conversation.posts  # the chat's first: say how the blog was read
@@ -132,7 +135,7 @@ class Writer:
             record.kind, record.target, record.draft, record.progress = "new", None, None, None
 
         for attempt in (1, 2):
-            draft = await self._draft(record, target, checkpoint, photos)
+            draft = await self._draft(record, target, checkpoint, photos, watcher)
             draft = await self._private_details_settled(record, target, draft, checkpoint)
             if target is None and photos is None:
                 await self._check_similar(record, draft, checkpoint)
@@ -141,6 +144,8 @@ class Writer:
                 # asked about, so never published with private details.
                 photos = replace(photos, captions=tuple(map(self.privacy.scrub, photos.captions)))
             before_publish()
+            if watcher is not None:
+                await watcher.phase("publishing")
             try:
                 with record.timed("github_ms"):
                     if target is None and record.similar_choice == "update" and record.similar:
@@ -179,21 +184,24 @@ class Writer:
         target: PostThread | None,
         checkpoint: Checkpoint,
         photos: Photos | None = None,
+        watcher: JobWatcher | None = None,
     ) -> Draft:
         """The kept draft, or the model's (kept at once: a retry never asks the model again)."""
         draft = record.kept_draft()
         images = photos.model_inputs() if photos else []
         if draft is None:
+            if watcher is not None:
+                await watcher.phase("drafting" if target is None else "revising")
             with record.timed("model_ms"):
                 if target is None:
                     learned = await self.posts.knowledge.latest()  # the blog's voice
                     draft = await self.drafter.write(
-                        record.text, style=learned.style, images=images
+                        record.text, style=learned.style, images=images, listener=watcher
                     )
                 else:
                     current = await self._current_text(record, target)
                     draft = await self.drafter.revise(
-                        target, record.text, images=images, current=current
+                        target, record.text, images=images, current=current, listener=watcher
                     )
             record.keep_draft(draft)
             await checkpoint(record)
@@ -454,6 +462,13 @@ class Writer:
                 record.edits = await self._branch_edits(target, info.head_sha)
         record.kind = "revise" if target is not None else "new"
         record.target = target.number if target is not None else None
+
+    async def will_revise(self, chat_id: int, reply_to: int | None) -> bool:
+        """Whether a message would revise a post, as far as the chat's memory tells (the pull
+        request's state is checked only when the job runs): what its status message says."""
+        conversation = await self.conversations.load(chat_id)
+        replied = conversation.post_for_message(reply_to) if reply_to else None
+        return (replied or conversation.current_post) is not None
 
     async def start_over(self, chat_id: int) -> PostThread | None:
         """The next message opens a new post; returns the post that was current."""

@@ -3,8 +3,10 @@
 A job's life: `accept` stores its record and posts a status message ("Drafting your post…");
 `run` reads the notes' file when they came as one (a voice note is transcribed and what was
 heard is shown, a .md file is read; either is kept in the record), checks the notes, hands them
-to the Writer (draft, then publish), turns the outcome or the failure into an answer, logs one
-line, saves the record and edits the status message into the answer. `retry` and `resume` put a
+to the Writer (draft, then publish) with a live view of it (bot/telegram/live_draft.py: the
+phase in the status message, the draft as it is written, typing), turns the outcome or the
+failure into an answer, logs one line, saves the record and edits the status message into the
+answer. `retry` and `resume` put a
 failed or interrupted job back in its chat's queue.
 """
 
@@ -29,6 +31,7 @@ from bot.core.similar_posts import SimilarPostFound
 from bot.core.writer import Outcome, Writer
 from bot.telegram import keyboards, replies, similar_replies
 from bot.telegram.chat_queue import ChatJobs, Job, Piece, TaskFactory
+from bot.telegram.live_draft import LiveDraft
 from bot.telegram.privacy_replies import private_details
 
 log = logging.getLogger(__name__)
@@ -116,8 +119,13 @@ class JobRunner:
             # Not awaited: the status message right after it is the reaction that matters.
             self._create_task(_show_typing(message))
             job.queued = queued_behind
-            starting = replies.reading(attachment) if attachment else replies.WORKING
-            status = await message.reply_text(replies.QUEUED if queued_behind else starting)
+            if queued_behind:
+                starting = replies.QUEUED
+            elif attachment is not None:
+                starting = replies.reading(attachment)
+            else:
+                starting = await self._working(record)
+            status = await message.reply_text(starting)
             record.status_message_id = status.message_id
             record.text = job.text
             await self.job_store.save(record)
@@ -200,14 +208,45 @@ class JobRunner:
         photos = await self._photos(record) if record.images else None
         if len(record.text) > MAX_REQUEST_CHARS:
             raise NotesTooLong(len(record.text), MAX_REQUEST_CHARS)
-        if job.queued and attachment is None and record.status_message_id is not None:
-            await self._edit_status(record, replies.WORKING)
-        return await self.writer.handle(
-            record,
-            checkpoint=self.job_store.save,
-            before_publish=job.point_of_no_return,
-            photos=photos,
-        )
+        live = await self._live(job, record)
+        try:
+            outcome = await self.writer.handle(
+                record,
+                checkpoint=self.job_store.save,
+                before_publish=job.point_of_no_return,
+                photos=photos,
+                watcher=live,
+            )
+        except asyncio.CancelledError:
+            live.cancel()  # /cancel or shutting down: stop at once
+            raise
+        except Exception:
+            await live.close()  # the failure is the answer: it comes after any live update
+            raise
+        await live.close()  # a live update in flight lands before the answer
+        return outcome
+
+    async def _live(self, job: Job, record: JobRecord) -> LiveDraft:
+        """The job's live view: phases, the growing draft and typing, from now on."""
+        if record.draft is not None:
+            shown: str = replies.PUBLISHING_TO_GITHUB  # what a retry shows
+        elif job.queued and record.attachment is None:
+            shown = replies.QUEUED
+        else:
+            shown = await self._working(record)  # what reading a file leaves there too
+        return LiveDraft(
+            self.bot,
+            record.chat_id,
+            record.status_message_id,
+            shown=shown,
+            draft_id=record.message_id,
+            just_started=not job.queued and record.attachment is None,
+        ).start()
+
+    async def _working(self, record: JobRecord) -> str:
+        """The status of a job about to ask the model: drafting, or revising a post."""
+        revising = await self.writer.will_revise(record.chat_id, record.reply_to)
+        return replies.REVISING if revising else replies.WORKING
 
     async def _photos(self, record: JobRecord) -> Photos:
         """The job's photos, fetched and made safe (again on a resume: same bytes, same names);
@@ -234,7 +273,7 @@ class JobRunner:
             record.text = with_caption(record.text, record.heard)
             await self.job_store.save(record)
             if not attachment.spoken and record.status_message_id is not None:
-                await self._edit_status(record, replies.WORKING)
+                await self._edit_status(record, await self._working(record))
         if attachment.spoken and record.heard_message_id is None:
             await self._show_heard(record, attachment, record.heard)
 
@@ -246,7 +285,7 @@ class JobRunner:
             record.heard_message_id = record.status_message_id
         else:
             record.heard_message_id = await self._send(record, text)
-        record.status_message_id = await self._send(record, replies.WORKING)
+        record.status_message_id = await self._send(record, await self._working(record))
         await self.job_store.save(record)
 
     async def _send(self, record: JobRecord, text: str) -> int | None:
@@ -350,7 +389,7 @@ def _log_finished(record: JobRecord) -> None:
 def _starting(record: JobRecord) -> str:
     """What a job about to run again is doing first."""
     if record.draft is not None:
-        return replies.PUBLISHING
+        return replies.PUBLISHING_TO_GITHUB
     if record.attachment is not None and record.unread:
         return replies.reading(record.attachment)
     return replies.WORKING

@@ -40,6 +40,8 @@ HELP = (
 )
 
 WORKING = "✍️ Drafting your post…"
+REVISING = "✍️ Revising your post…"
+PUBLISHING_TO_GITHUB = "📤 Publishing to GitHub…"
 QUEUED = "⏳ Queued behind your previous request…"
 CANCELLED = "Cancelled. Nothing was written to GitHub."
 NO_POST = "There is no current post. Send me your notes to start one."
@@ -60,6 +62,11 @@ NOT_TEXT = "I can only work with text. Send me your notes for the post as a mess
 
 # What was heard is quoted in full up to this many UTF-16 units (Telegram's unit; 4096 a message).
 HEARD_QUOTE_UNITS = 3800
+
+
+def model_busy(attempt: int, attempts: int) -> str:
+    """The status while a busy (or failing) model is tried again."""
+    return f"⏳ The model is busy, retrying {attempt}/{attempts}…"
 
 
 def reading(attachment: Attachment) -> str:

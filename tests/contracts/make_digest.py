@@ -111,6 +111,7 @@ TELEGRAM_METHODS = (
     "deleteMyCommands",
     "getChat",
     "sendMessage",
+    "sendMessageDraft",
     "sendDocument",
     "getFile",
     "editMessageText",

@@ -45,7 +45,8 @@ FILE_READ = "GET /contents/{path}"
 # request before drafting (its state, and its head: a maintainer's commits) and again right
 # before committing (merged meanwhile?), writes the file and sets the PR's title and body in one
 # PATCH. Telegram: the status message, the typing action, and the edit that turns the status
-# into the answer.
+# into the answer. The live updates (draft
+# updates, stream and status edits, typing renewals) are counted apart, each throttled.
 GITHUB_CALLS_NEW_POST = 4
 GITHUB_CALLS_REVISION = 4
 TELEGRAM_CALLS_PER_MESSAGE = 3
@@ -55,6 +56,7 @@ CORRECTNESS_ROWS = (
     "github_calls_revision",
     "telegram_calls_per_message",
     "telegram_stream_edits_per_second",
+    "telegram_draft_updates_per_second",
     "style_excerpt_added_tokens",
     "blog_learning_later_calls",
     "github_calls_post_1_images",
@@ -142,6 +144,11 @@ def test_api_calls_per_message_are_the_known_ones(quick_run: tuple[dict[str, Any
     telegram = data["details"]["telegram"]
     assert telegram["per_message_totals"] == [TELEGRAM_CALLS_PER_MESSAGE] * SEQUENTIAL_MESSAGES
     assert sum(telegram["per_message_typical"].values()) == TELEGRAM_CALLS_PER_MESSAGE
+    # Every message streamed its draft into the private chat and said it was publishing.
+    assert all(n >= 1 for n in telegram["draft_updates"]), telegram
+    # "Publishing to GitHub…": one edit, unless the answer overtook it.
+    assert set(telegram["status_edits"]) <= {0, 1} and any(telegram["status_edits"]), telegram
+    assert len(telegram["first_text_after_first_token_s"]) == SEQUENTIAL_MESSAGES
     values = {m["id"]: m["value"] for m in data["metrics"]}
     assert values["github_calls_new_post"] == GITHUB_CALLS_NEW_POST
     assert values["github_calls_revision"] == GITHUB_CALLS_REVISION

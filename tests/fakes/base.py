@@ -37,6 +37,11 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # A streamed answer: `chunks` go out one by one (chunked transfer encoding), `chunk_delay`
+    # seconds apart, and `on_chunk(index)` hears when each has been written. `body` is unused.
+    chunks: list[bytes] | None = None
+    chunk_delay: float = 0.0
+    on_chunk: Callable[[int], None] | None = None
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -220,6 +225,9 @@ class FakeServer:
 
     @staticmethod
     def _write(http: BaseHTTPRequestHandler, response: Response) -> None:
+        if response.chunks is not None:
+            FakeServer._write_chunked(http, response, response.chunks)
+            return
         try:
             http.send_response(response.status)
             for key, value in response.headers.items():
@@ -230,6 +238,30 @@ class FakeServer:
             http.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout or a killed bot); nothing to tell it
+
+    @staticmethod
+    def _write_chunked(
+        http: BaseHTTPRequestHandler, response: Response, chunks: list[bytes]
+    ) -> None:
+        try:
+            http.send_response(response.status)
+            for key, value in response.headers.items():
+                http.send_header(key, value)
+            http.send_header("Transfer-Encoding", "chunked")
+            http.end_headers()
+            http.wfile.flush()
+            for index, chunk in enumerate(chunks):
+                if index and response.chunk_delay:
+                    time.sleep(response.chunk_delay)
+                if chunk:
+                    http.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    http.wfile.flush()
+                if response.on_chunk is not None:
+                    response.on_chunk(index)
+            http.wfile.write(b"0\r\n\r\n")
+            http.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def handle(self, request: RecordedRequest) -> Response:
         raise NotImplementedError

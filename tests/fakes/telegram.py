@@ -17,6 +17,9 @@ Behaviour modelled on the real server:
   "message is not modified";
 - documents up to 50 MB, served back by getFile and the file download, as are files users send
   (`add_file`); getFile serves bots files up to 20 MB only (larger: 400 "file is too big");
+- sendMessageDraft (a private chat only, a non-zero draft_id, 0..4096 characters after entity
+  parsing): recorded per chat with the time it arrived, as `drafts(chat_id)`; a draft is an
+  ephemeral preview and never becomes a message;
 - getUpdates long polling with offset confirmation, limit, allowed_updates (which persists), a 409
   while a webhook is set and a 409 for a poll superseded by a newer one.
 
@@ -61,6 +64,7 @@ __all__ = [
     "ApiError",
     "BotApiSpec",
     "BotMessage",
+    "DraftUpdate",
     "EntityParseError",
     "FakeTelegram",
     "SentDocument",
@@ -170,6 +174,18 @@ class BotMessage:
         return [button for row in rows for button in row]
 
 
+@dataclass(frozen=True)
+class DraftUpdate:
+    """One sendMessageDraft the fake accepted: what the user's preview showed from `at` on."""
+
+    chat_id: int
+    draft_id: int
+    text: str  # the plain text after parse-mode parsing
+    raw_text: str
+    parse_mode: str | None
+    at: float  # time.monotonic() when it arrived
+
+
 @dataclass
 class _Stored:
     data: dict[str, Any]  # the Message object as Telegram would return it now
@@ -236,6 +252,7 @@ class FakeTelegram(FakeServer):
         self._bot_messages: dict[int, list[BotMessage]] = {}
         self._next_message_id: dict[int, int] = {}
         self._chat_actions: dict[int, list[str]] = {}
+        self._drafts: dict[int, list[DraftUpdate]] = {}
         self._callback_queries: dict[str, dict[str, Any]] = {}
         self._files: dict[str, _File] = {}
         self._file_counter = itertools.count(1)
@@ -479,6 +496,11 @@ class FakeTelegram(FakeServer):
         body = error_body(error_code, description, retry_after)
         pattern = rf"^/bot[^/]*/(?i:{re.escape(method)})/?$"
         self.fail_next("*", pattern, Response.json(error_code, body), times=times)
+
+    def drafts(self, chat_id: int) -> list[DraftUpdate]:
+        """Every draft update the bot sent to the chat and the fake accepted, oldest first."""
+        with self._lock:
+            return list(self._drafts.get(chat_id, []))
 
     def chat_actions(self, chat_id: int) -> list[str]:
         with self._lock:
@@ -1029,6 +1051,28 @@ class FakeTelegram(FakeServer):
             entities=entities,
             markups=markups,
         )
+
+    def _api_sendMessageDraft(self, params: dict[str, Any]) -> bool:
+        chat = self._resolve_chat(params["chat_id"])
+        if chat["type"] != "private":
+            raise ApiError(400, "Bad Request: message drafts can be sent to private chats only")
+        draft_id = params["draft_id"]
+        if draft_id == 0:
+            raise ApiError(400, "Bad Request: draft_id must be non-zero")
+        raw_text = params.get("text", "")
+        text, _ = self._text_and_entities(
+            raw_text,
+            params.get("parse_mode"),
+            params.get("entities"),
+            limit=MAX_TEXT_LENGTH,
+            too_long="Bad Request: message is too long",
+            allow_empty=True,  # an empty draft shows "Thinking..."
+        )
+        update = DraftUpdate(
+            chat["id"], draft_id, text, raw_text, params.get("parse_mode"), time.monotonic()
+        )
+        self._drafts.setdefault(chat["id"], []).append(update)
+        return True
 
     def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._resolve_chat(params["chat_id"])

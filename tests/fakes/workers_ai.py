@@ -20,8 +20,12 @@ Behaviour follows the NOTES.md kept with the official API descriptions ("Workers
 * Errors use the v4 failure envelope with integer codes: bad token 401/10000, wrong account
   404/7003, unknown model 400/5007, a request that fails the model's input schema 400/5004
   (only when `validate=True`; the violation is also recorded in `errors`).
-* `"stream": true` answers `text/event-stream` (sent in one piece): `chat.completion.chunk` lines
-  for Gemma 4, `{"response": ...}` lines for older models, a final usage line, `data: [DONE]`.
+* `"stream": true` answers `text/event-stream`, never enveloped: `chat.completion.chunk` events
+  (a word each, `choices[0].delta.content`) for Gemma 4, `{"response": ...}` events with `"p"`
+  padding for older models, a final `{"response": "", "usage"}` event, `data: [DONE]`. The bytes
+  go out in `stream_chunks` pieces cut anywhere (inside a line, inside a UTF-8 character) over
+  `stream_seconds`, with chunked transfer encoding; `first_tokens` records when the piece holding
+  the first word was written.
 * Also served: the OpenAI-compatible `POST .../ai/v1/chat/completions` (no envelope) and
   `GET .../ai/models/search` (for a config doctor).
 * Speech to text, `@cf/openai/whisper-large-v3-turbo`: `{"audio": "<base64>", "language"?}`
@@ -342,6 +346,11 @@ class FakeWorkersAI(FakeServer):
         # Extra seconds for every run call that reaches the model (queued errors included);
         # `latency` (from FakeServer) delays every request.
         self.model_latency: float = 0.0
+        # A streamed answer is written in this many pieces, spread over this many seconds.
+        self.stream_chunks: int = 8
+        self.stream_seconds: float = 0.2
+        # time.monotonic() when each stream's first word went out, in order.
+        self.first_tokens: list[float] = []
         self._queue: deque[_QueuedReply | _QueuedError] = deque()
         self._speech_queue: deque[_QueuedTranscript | _QueuedError] = deque()
         self._embedding_queue: deque[_QueuedError] = deque()
@@ -770,11 +779,27 @@ class FakeWorkersAI(FakeServer):
             },
         }
 
-    @staticmethod
-    def _sse(events: list[Any]) -> Response:
+    def _sse(self, events: list[Any], first_text: int) -> Response:
+        """The events as a stream; `first_text` is the index of the first event with a word."""
         lines = [f"data: {json.dumps(e) if not isinstance(e, str) else e}\n\n" for e in events]
+        body = "".join(lines).encode()
+        first_end = len("".join(lines[: first_text + 1]).encode())
+        pieces = max(1, min(self.stream_chunks, len(body)))
+        cuts = [round(len(body) * i / pieces) for i in range(pieces + 1)]
+        chunks = [body[a:b] for a, b in itertools.pairwise(cuts)]
         headers = {"Content-Type": "text/event-stream", "Server": "cloudflare"}
-        return Response(200, "".join(lines).encode(), headers)
+        recorded = False
+
+        def written(index: int) -> None:
+            nonlocal recorded
+            if not recorded and cuts[index + 1] >= first_end:
+                recorded = True
+                with self._lock:
+                    self.first_tokens.append(time.monotonic())
+
+        delay = self.stream_seconds / pieces if pieces > 1 else 0.0
+        # `body` stays whole as well: whoever records answers reads the stream from it.
+        return Response(200, body, headers, chunks=chunks, chunk_delay=delay, on_chunk=written)
 
     def _stream_chat(self, completion: dict[str, Any]) -> Response:
         choice = completion["choices"][0]
@@ -793,7 +818,7 @@ class FakeWorkersAI(FakeServer):
         events.append(chunk({}, choice["finish_reason"]))
         events.append({"response": "", "usage": completion["usage"]})
         events.append("[DONE]")
-        return self._sse(events)
+        return self._sse(events, first_text=1)
 
     def _stream_response(self, result: dict[str, Any]) -> Response:
         events: list[Any] = []
@@ -801,7 +826,7 @@ class FakeWorkersAI(FakeServer):
             events.append({"response": piece, "p": "abcdefghijklmnopqrstuvwxyz"[: len(piece)]})
         events.append({"response": "", "usage": result["usage"]})
         events.append("[DONE]")
-        return self._sse(events)
+        return self._sse(events, first_text=0)
 
 
 def _is_speech_path(path: str) -> bool:

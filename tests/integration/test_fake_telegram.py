@@ -445,3 +445,42 @@ def test_format_text_matches_telegram() -> None:
     assert format_text("see https://example.com/a.", None)[1] == [
         {"type": "url", "offset": 4, "length": 21}
     ]
+
+
+# -- message drafts (sendMessageDraft) -------------------------------------------------------------
+
+
+async def test_message_drafts_are_recorded_in_private_chats(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    telegram.send_text(USER, "hello")
+    assert await bot.send_message_draft(USER, 7, "Draf") is True
+    assert await bot.send_message_draft(USER, 7, "<b>Draft</b> &amp; more", parse_mode="HTML")
+    assert await bot.send_message_draft(USER, 7, "")  # "Thinking..."
+    assert [(d.draft_id, d.text) for d in telegram.drafts(USER)] == [
+        (7, "Draf"),
+        (7, "Draft & more"),
+        (7, ""),
+    ]
+    first, second, _ = telegram.drafts(USER)
+    assert first.at <= second.at and second.parse_mode == "HTML"
+    assert telegram.bot_messages(USER) == []  # a draft is no message
+
+
+async def test_message_drafts_obey_the_rules(telegram: FakeTelegram, bot: Bot) -> None:
+    telegram.send_text(USER, "hello")
+    telegram.send_text(USER, "hi all", chat_type="group")  # the group is chat -USER
+    with pytest.raises(BadRequest, match="private chats only"):
+        await bot.send_message_draft(-USER, 1, "text")
+    with pytest.raises(BadRequest, match="non-zero"):
+        await bot.send_message_draft(USER, 0, "text")
+    with pytest.raises(BadRequest, match="too long"):
+        await bot.send_message_draft(USER, 1, "x" * 4097)
+    await bot.send_message_draft(USER, 1, "😀" * 2048)  # 4096 UTF-16 units: the limit
+    with pytest.raises(BadRequest, match="too long"):
+        await bot.send_message_draft(USER, 1, "😀" * 2048 + "x")
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await bot.send_message_draft(USER, 1, "a < b", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message_draft(4242, 1, "text")
+    assert [d.text for d in telegram.drafts(USER)] == ["😀" * 2048]

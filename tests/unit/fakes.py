@@ -23,6 +23,7 @@ from bot.core.ports import (
     FileCommit,
     FilesCommit,
     ImageInput,
+    ModelListener,
     PullInfo,
     PullRef,
     PullState,
@@ -406,14 +407,24 @@ class FakeModel:
         self.answers.append(model_answer(title, body))
 
     async def complete(
-        self, messages: Sequence[ChatMessage], *, images: Sequence[ImageInput] = ()
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        images: Sequence[ImageInput] = (),
+        listener: ModelListener | None = None,
     ) -> str:
         await asyncio.sleep(0)
         self.requests.append(list(messages))
         self.images.append(list(images))
         if self.meanwhile:
             self.meanwhile.pop(0)()
-        return self.answers.pop(0) if self.answers else model_answer("Hello, world")
+        answer = self.answers.pop(0) if self.answers else model_answer("Hello, world")
+        if listener is not None:
+            # The answer grows a line at a time, as a streamed one does.
+            lines = answer.splitlines(keepends=True)
+            for count in range(1, len(lines) + 1):
+                await listener.text("".join(lines[:count]))
+        return answer
 
 
 @dataclass
