@@ -20,3 +20,12 @@ def render(name: str, **values: str) -> str:
     surface, while `$` inside the writer's own text is never interpreted, only inserted.
     """
     return _template(name).substitute(values).strip()
+
+
+@cache
+def all_templates() -> str:
+    """Every prompt template's text, as written (placeholders unfilled): what a draft must not
+    repeat back."""
+    folder = files("prompts")
+    names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".md"))
+    return "\n\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in names)
