@@ -14,6 +14,6 @@ small model (Gemma 3 270M).
 from __future__ import annotations
 
 from bot.core.quality.findings import Rejection, Rule, Verdict
-from bot.core.quality.rules import check_draft
+from bot.core.quality.rules import check_draft, language_of
 
-__all__ = ["Rejection", "Rule", "Verdict", "check_draft"]
+__all__ = ["Rejection", "Rule", "Verdict", "check_draft", "language_of"]

@@ -30,8 +30,9 @@ MIN_TOKENS_FOR_LOOP_SHARE = 40
 # the notes). One sentence of the prompt, copied whole, is about 12 words.
 ECHO_SHINGLE = 8
 MAX_ECHO_TOKENS = 12
-# No prose: fewer running words than this outside headings, lists, tables, code and links.
-MIN_PROSE_TOKENS = 8
+# No prose: fewer running words than this outside headings, lists, tables, code and links
+# ("We moved to Postgres 17. 40% faster." is a short post, but a post).
+MIN_PROSE_TOKENS = 5
 # Too short: the post has fewer words than this share of the notes (notes of 60 words or more;
 # a short request may rightly get a short post), and never needs more than the cap.
 MIN_NOTES_FOR_LENGTH = 60
@@ -247,3 +248,12 @@ def _debris(found: str) -> Rejection:
 def _short(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+def language_of(markdown: str) -> str | None:
+    """The language a post is written in, when the detector is sure of it."""
+    text = read(markdown).text
+    if len(tokens(text)) < MIN_NOTES_TOKENS:
+        return None
+    found = language.guess(text)
+    return found.language if found.confidence >= MIN_DRAFT_CONFIDENCE else None
