@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.core import prompts
-from bot.core.drafts import Draft, parse_draft
+from bot.core.drafts import Draft, DraftFormatError, parse_draft
 from bot.core.quality import Rule, Verdict, check_draft
 
 CORPUS = Path(__file__).parent / "quality_corpus"
@@ -104,3 +104,20 @@ def test_the_reasons_name_the_fault_plainly() -> None:
     assert "repeats the same sentence 5 times" in verdict.reasons
     [french] = [s for s in DEGENERATE if s["name"] == "french-for-english-notes"]
     assert "written in French" in check(french["answer"], french["notes"]).reasons
+
+
+SMALL_MODEL = load("small_model.yaml")
+
+
+@pytest.mark.parametrize(
+    "sample", SMALL_MODEL, ids=[f"answer-{i}" for i in range(len(SMALL_MODEL))]
+)
+def test_a_real_small_models_answers_get_the_verdict_recorded_for_them(
+    sample: dict[str, Any],
+) -> None:
+    """Gemma 3 270M's answers to the bot's real prompts (tools/small_model_corpus.py)."""
+    try:
+        rules = [str(rule) for rule in check(sample["answer"], sample["notes"]).rules]
+    except DraftFormatError:
+        rules = ["unparsable"]
+    assert rules == sample["rejected_for"]
