@@ -20,7 +20,13 @@ from typing import Any
 from tests.fakes.base import RecordedRequest, Response
 from tests.fakes.github import FakeGitHub
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.workers_ai import WHISPER, FakeWorkersAI, last_user_text, prompt_text
+from tests.fakes.workers_ai import (
+    WHISPER,
+    FakeWorkersAI,
+    last_user_text,
+    prompt_text,
+    writer_words,
+)
 
 # Telegram methods that get no injected latency: the long poll is waiting when an update comes.
 NO_LATENCY_TELEGRAM = frozenset({"getUpdates"})
@@ -274,6 +280,19 @@ BENCH_PARAGRAPHS = (
     "updates let others spot problems we had missed, and they made this write-up easy to "
     "assemble once the work was done. We would do it the same way again.",
 )
+# In place of repeating paragraphs, which the quality gate rightly refuses as a loop: the same
+# length as BENCH_PARAGRAPHS[1:4], so the post keeps its ~450 words.
+BENCH_MORE = (
+    "Caching was the change that mattered most. Builds used to fetch every dependency from "
+    "scratch; now each job restores a cache keyed by the lock file, and only a changed lock file "
+    "pays for a full download. Most builds never do.",
+    "We measured twice a day for two weeks before switching anything on. The median build took "
+    "eleven minutes, with a long tail on Mondays when caches went cold, and that tail was what "
+    "people complained about.",
+    "Not everything worked at first. One cache grew without bound until a job ran out of disk, "
+    "so every cache now expires after a week, and the largest ones are split by platform so that "
+    "a change for one platform leaves the others warm.",
+)
 
 
 def bench_post(body: dict[str, Any]) -> str:
@@ -285,11 +304,11 @@ def bench_post(body: dict[str, Any]) -> str:
     request = last_user_text(body)
     match = _TOPIC.search(request) or _TOPIC.search(prompt_text(body))
     topic = match.group(1) if match else "0"
-    asked = " ".join(request.split()[-30:])
+    asked = " ".join(writer_words(request).split()[-30:])
     paragraphs = [
         f"This post covers benchmark topic {topic}. The latest request was: {asked}",
         *BENCH_PARAGRAPHS,
-        *BENCH_PARAGRAPHS[1:3],
+        *BENCH_MORE[:2],
     ]
     return "\n".join(
         [
@@ -302,6 +321,6 @@ def bench_post(body: dict[str, Any]) -> str:
             *[p for paragraph in paragraphs for p in (paragraph, "")],
             "## What we would do again",
             "",
-            BENCH_PARAGRAPHS[3],
+            BENCH_MORE[2],
         ]
     )

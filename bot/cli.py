@@ -176,7 +176,7 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
     from bot.app import build_model, build_post_service, build_repository
     from bot.core.drafting import Drafter
     from bot.core.drafts import DraftFormatError
-    from bot.core.errors import ModelError, PublishError
+    from bot.core.errors import DraftRejected, ModelError, PublishError
     from bot.telegram.replies import failure
 
     model = build_model(settings)
@@ -195,7 +195,7 @@ async def draft(settings: Settings, notes: str, *, dry_run: bool = False) -> int
             return EXIT_OK
         # The bot's publishing steps, without a job to checkpoint: one run, start to end.
         thread = await publisher.new_post(written, notes)
-    except (ModelError, DraftFormatError, PublishError) as exc:
+    except (ModelError, DraftFormatError, DraftRejected, PublishError) as exc:
         log.debug("draft failed", exc_info=True)
         print(plain_text(failure(exc, draft_kept=False)), file=sys.stderr)
         return EXIT_FAILED

@@ -1,13 +1,24 @@
-"""Asking the model: a new post from a writer's notes, or a revision of a post."""
+"""Asking the model: a new post from a writer's notes, or a revision of a post.
+
+Every answer passes the quality gate (bot/core/quality) before it can become a commit: a
+draft it rejects is asked for once more, with a corrective instruction that names the fault;
+a second rejection ends the job with `DraftRejected`, and nothing is committed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 
 from bot.core import prompts
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
+from bot.core.errors import DraftRejected
 from bot.core.ports import ChatMessage, ImageInput, ModelListener, TextModel
+from bot.core.quality import Verdict, check_draft, language_of
+
+log = logging.getLogger(__name__)
 
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
@@ -35,7 +46,7 @@ class Drafter:
             {"role": "system", "content": prompts.render("system")},
             {"role": "user", "content": user},
         ]
-        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
+        return await self._checked(messages, request, images=images, listener=listener)
 
     async def revise(
         self,
@@ -55,7 +66,57 @@ class Drafter:
             prompts.render("revise", post=post, request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
-        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
+        # A revision may stay in the post's language even when asked for in another one.
+        language = await asyncio.to_thread(language_of, thread.body)
+        return await self._checked(
+            messages, request, images=images, language=language, listener=listener
+        )
+
+    async def _checked(
+        self,
+        messages: list[ChatMessage],
+        notes: str,
+        *,
+        images: Sequence[ImageInput],
+        language: str | None = None,
+        listener: ModelListener | None = None,
+    ) -> Draft:
+        """The model's draft once the gate passes it: asked at most twice."""
+        draft = parse_draft(
+            await self.model.complete(messages, images=images, listener=listener)
+        )
+        verdict = await self._verdict(draft, notes, language)
+        if verdict.passed:
+            return draft
+        _log_rejection(verdict, attempt=1)
+        corrective = prompts.render("corrective", problems=verdict.reasons)
+        last = messages[-1]
+        retry: list[ChatMessage] = [
+            *messages[:-1],
+            {"role": last["role"], "content": f"{last['content']}\n\n{corrective}"},
+        ]
+        draft = parse_draft(await self.model.complete(retry, images=images, listener=listener))
+        verdict = await self._verdict(draft, notes, language)
+        if verdict.passed:
+            log.info("quality gate: the second draft passed")
+            return draft
+        _log_rejection(verdict, attempt=2)
+        raise DraftRejected(tuple(verdict.rules), verdict.rejections[0].reason)
+
+    async def _verdict(self, draft: Draft, notes: str, language: str | None) -> Verdict:
+        # In a thread: the first check loads the language model (about half a second).
+        return await asyncio.to_thread(
+            check_draft,
+            draft,
+            notes,
+            prompts_text=prompts.all_templates(),
+            expected_language=language,
+        )
+
+
+def _log_rejection(verdict: Verdict, *, attempt: int) -> None:
+    found = "; ".join(f"{r.rule}: {r.excerpt}" for r in verdict.rejections)
+    log.warning("quality gate rejected draft %d of 2: %s", attempt, found)
 
 
 def _about(images: Sequence[ImageInput]) -> str:

@@ -243,3 +243,21 @@ class NothingHeard(InputRefused):
 
 class StateStoreError(Exception):
     """The state store is unreachable, unwritable or failed an operation."""
+
+
+class DraftRejected(ExpectedError):
+    """The model's draft failed the quality gate twice (bot/core/quality): nothing committed.
+    `reasons` says what was wrong with the last draft, in plain sentences."""
+
+    def __init__(self, rules: tuple[str, ...], reasons: str) -> None:
+        super().__init__(f"draft rejected twice: {', '.join(rules)}")
+        self.rules = rules
+        self.reasons = reasons
+
+    @property
+    def user_message(self) -> str:
+        return (
+            "The model wrote two drafts, and neither was fit to publish, so nothing was "
+            f"committed. What was wrong with the last one: {self.reasons} Please try again; "
+            "more detailed notes often help."
+        )

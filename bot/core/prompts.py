@@ -32,3 +32,11 @@ def version() -> str:
         if entry.name.endswith(".md"):
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
     return digest.hexdigest()[:10]
+
+
+def all_templates() -> str:
+    """Every prompt template's text, as written (placeholders unfilled): what a draft must not
+    repeat back."""
+    folder = files("prompts")
+    names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".md"))
+    return "\n\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in names)

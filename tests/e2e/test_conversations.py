@@ -282,7 +282,13 @@ def test_preview_shows_the_post_file_and_a_long_one_as_a_document(
     assert "title: Short & sweet" in shown.text and "<b>html</b>" in shown.text
     assert shown.text.endswith(post_text(github, 1).strip())
 
-    long_body = "\n\n".join(f"Paragraph {i}: " + "words " * 60 for i in range(20))
+    long_body = "\n\n".join(  # every sentence its own: the quality gate refuses loops
+        f"Paragraph {i}: "
+        + " ".join(
+            f"Step {i}-{j} comes after step {i}-{j - 1} and before {i}-{j + 1}." for j in range(6)
+        )
+        for i in range(20)
+    )
     workers_ai.queue_reply(model_post("A long read", long_body))
     send_and_wait(telegram, "make it much longer", "Revised pull request #1")
     telegram.send_text(WRITER_ID, "/preview")

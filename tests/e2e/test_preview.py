@@ -19,9 +19,14 @@ TELEGRAM_MESSAGE_LIMIT = 4096
 
 def post_of_about(chars: int) -> str:
     """A model answer whose rendered post file is a little under `chars` characters long."""
-    paragraph = ("Paragraph: " + "words " * 30).strip()
+    # Every paragraph its own words: the quality gate refuses a post that repeats itself.
+    paragraphs = [
+        f"Paragraph: part {n} explains step {n} in its own words, with note {n}a, then "
+        f"note {n}b, then {n}c, and it ends on point {n}d of step {n}."
+        for n in range(1, chars // 100 + 2)
+    ]
     # The front matter the bot adds (title, date, description, tags) is about 130 characters.
-    body = "\n\n".join([paragraph] * (chars // len(paragraph) + 1))[: chars - 150].rstrip()
+    body = "\n\n".join(paragraphs)[: chars - 150].rstrip()
     return model_post("Right at the limit", body)
 
 

@@ -18,6 +18,7 @@ from tests.fakes.workers_ai import FakeWorkersAI, spoken_audio
 from tests.helpers_chat import (
     FIRST,
     SHORTER,
+    model_post,
     post_text,
     send_and_wait,
     send_document,
@@ -25,6 +26,12 @@ from tests.helpers_chat import (
 )
 
 SPOKEN = "Ein Beitrag über unseren Umzug auf Postgres 17, die Abfragen sind 40 Prozent schneller."
+# The model answers in the language of the notes (the quality gate refuses any other).
+GERMAN_POST = model_post(
+    "Postgres 17: 40 Prozent schneller",
+    f"Notizen: {SPOKEN}\n\nWir sind auf Postgres 17 umgestiegen, und unsere Abfragen laufen "
+    "jetzt spürbar schneller als vorher.",
+)
 CAPACITY = Response.json(
     429,
     {
@@ -54,6 +61,7 @@ def test_a_voice_note_becomes_a_pull_request_written_from_what_was_heard(
     bot: BotProcess, telegram: FakeTelegram, workers_ai: FakeWorkersAI, github: FakeGitHub
 ) -> None:
     audio = spoken_audio(SPOKEN)
+    workers_ai.queue_reply(GERMAN_POST)
     send_voice(telegram, audio, language_code="de")
 
     done = answer(telegram)
@@ -171,6 +179,7 @@ def test_sigkill_after_hearing_then_restart_gives_one_pr_without_hearing_again(
     workers_ai.wait_until(lambda: workers_ai.requests_to("POST", r"/ai/run/@cf/google/"))
     first.kill()
     workers_ai.clear_faults()
+    workers_ai.queue_reply(GERMAN_POST)
 
     second = BotProcess(bot_env, tmp_path, telegram).start()
     try:

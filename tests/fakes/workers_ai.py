@@ -60,6 +60,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import unquote
 
@@ -270,6 +272,35 @@ def prompt_text(body: dict[str, Any]) -> str:
 
 def _yaml_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@cache
+def _prompt_templates() -> tuple[str, ...]:
+    folder = Path(__file__).resolve().parents[2] / "prompts"
+    return tuple(path.read_text(encoding="utf-8").strip() for path in sorted(folder.glob("*.md")))
+
+
+def writer_words(prompt: str) -> str:
+    """The writer's own words inside the bot's prompt (`$request` of prompts/*.md): a model that
+    follows its instructions writes about them and does not repeat the instructions."""
+    for template in _prompt_templates():
+        before, found, after = template.partition("$request")
+        if not found or not before.strip():
+            continue
+        anchor = before.strip().split("\n")[-1]  # the words just before the request
+        start = prompt.find(anchor)
+        if start < 0:
+            continue
+        rest = prompt[start + len(anchor) :]
+        # The request ends where the template's next words, or another template, begin.
+        stops = [after.strip()] + [other for other in _prompt_templates() if other != template]
+        ends = [rest.find(stop.split("$")[0].split("\n")[0]) for stop in stops]
+        end = min(
+            (e for e, stop in zip(ends, stops, strict=True) if e > 0 and stop[:1] != "$"),
+            default=len(rest),
+        )
+        return rest[:end].strip() or prompt
+    return prompt
 
 
 def default_post(request_text: str) -> str:
@@ -645,7 +676,7 @@ class FakeWorkersAI(FakeServer):
         elif responder is not None:
             text = responder(body)
         else:
-            text = default_post(last_user_text(body))
+            text = default_post(writer_words(last_user_text(body)))
         if info.shape == "chat.completion" or openai_compatible:
             completion = self._chat_completion(info, body, text, prompt_tokens)
             if body.get("stream"):

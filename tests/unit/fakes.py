@@ -385,7 +385,11 @@ class FakeBlogRepository:
         return PullRef(number, f"https://github.com/acme/blog/pull/{number}")
 
 
-def model_answer(title: str, body: str = "Hi there.") -> str:
+# A real post has running text: the quality gate rejects a draft of two words as "no prose".
+DEFAULT_BODY = "Hi there. This is the first post of this blog, written from the writer's notes."
+
+
+def model_answer(title: str, body: str = DEFAULT_BODY) -> str:
     return (
         f'---\ntitle: "{title}"\ndescription: A post about {title.lower()}.\n'
         f"tags: [intro]\n---\n\n{body}\n"
@@ -403,7 +407,7 @@ class FakeModel:
     # Run while the model "thinks", one per request (someone committing meanwhile).
     meanwhile: list[Callable[[], object]] = field(default_factory=list)
 
-    def will_write(self, title: str, body: str = "Hi there.") -> None:
+    def will_write(self, title: str, body: str = DEFAULT_BODY) -> None:
         self.answers.append(model_answer(title, body))
 
     async def complete(

@@ -146,7 +146,7 @@ async def test_a_lost_answer_to_each_write_is_recognised_on_retry(write: Write) 
 async def revision_world() -> World:
     world = World()
     await world.run(world.writer(), await world.accept(10, "A post about hello"))
-    world.model.will_write("Hello again", "Shorter now.")
+    world.model.will_write("Hello again", "Shorter now. The same post as before, with fewer words.")
     return world
 
 
