@@ -82,9 +82,7 @@ class Drafter:
         listener: ModelListener | None = None,
     ) -> Draft:
         """The model's draft once the gate passes it: asked at most twice."""
-        draft = parse_draft(
-            await self.model.complete(messages, images=images, listener=listener)
-        )
+        draft = parse_draft(await self.model.complete(messages, images=images, listener=listener))
         verdict = await self._verdict(draft, notes, language)
         if verdict.passed:
             return draft
