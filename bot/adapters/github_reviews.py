@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 
 from bot.adapters.github_repo import explain, github_client
 from bot.core.errors import PublishError
-from bot.core.ports import Feedback, PullListing, PullState, PullStatus
+from bot.core.ports import Feedback, FeedbackKind, PullListing, PullState, PullStatus
 
 T = TypeVar("T")
 
@@ -175,41 +175,33 @@ def _author(item: dict[str, Any]) -> tuple[str, bool]:
     return login, user.get("type") == "Bot" or login.endswith("[bot]")
 
 
-def _review(item: dict[str, Any]) -> Feedback:
+def _feedback(kind: FeedbackKind, item: dict[str, Any], **details: Any) -> Feedback:
+    """What every review, inline comment and comment has: who, what, where on GitHub."""
     author, is_bot = _author(item)
     return Feedback(
-        kind="review",
+        kind=kind,
         id=int(item["id"]),
         author=author,
         author_is_bot=is_bot,
         body=str(item.get("body") or ""),
         url=str(item.get("html_url") or ""),
-        review_state=str(item.get("state") or ""),
+        **details,
     )
 
 
+def _review(item: dict[str, Any]) -> Feedback:
+    return _feedback("review", item, review_state=str(item.get("state") or ""))
+
+
 def _review_comment(item: dict[str, Any]) -> Feedback:
-    author, is_bot = _author(item)
     line = item.get("line") or item.get("original_line")
-    return Feedback(
-        kind="review_comment",
-        id=int(item["id"]),
-        author=author,
-        author_is_bot=is_bot,
-        body=str(item.get("body") or ""),
-        url=str(item.get("html_url") or ""),
+    return _feedback(
+        "review_comment",
+        item,
         path=str(item.get("path") or "") or None,
         line=int(line) if isinstance(line, int) else None,
     )
 
 
 def _issue_comment(item: dict[str, Any]) -> Feedback:
-    author, is_bot = _author(item)
-    return Feedback(
-        kind="comment",
-        id=int(item["id"]),
-        author=author,
-        author_is_bot=is_bot,
-        body=str(item.get("body") or ""),
-        url=str(item.get("html_url") or ""),
-    )
+    return _feedback("comment", item)

@@ -212,7 +212,9 @@ def test_a_message_after_a_merge_asks_and_each_choice_works(
     assert len(workers_ai.run_requests()) == 1  # nothing drafted before the writer chose
 
     # Edit the merged post: a new pull request from the base changing the same file.
-    workers_ai.queue_reply(model_post("Postgres 17 is here", "Kevin the plant approves."))
+    workers_ai.queue_reply(
+        model_post("Postgres 17 is here", "Kevin the plant approves of the upgrade, and so do we.")
+    )
     edit, new = (b["callback_data"] for b in question.buttons)
     telegram.press_button(WRITER_ID, question.message_id, edit)
     result = telegram.wait_for_bot_message(WRITER_ID, contains="edits the merged post", timeout=20)
@@ -224,7 +226,7 @@ def test_a_message_after_a_merge_asks_and_each_choice_works(
     )
     follow_up = github.pull(2)
     assert post_path(github, 2) == path
-    assert "Kevin the plant approves." in (github.file(follow_up["head"], path) or "")
+    assert "Kevin the plant approves of the upgrade" in (github.file(follow_up["head"], path) or "")
     # The old question's buttons are out of date now.
     query = telegram.press_button(WRITER_ID, question.message_id, new, allow_missing_button=True)
     telegram.wait_until(lambda: query in telegram.callback_answers)

@@ -89,7 +89,10 @@ def test_publish_as_is_commits_the_draft_unchanged(
 
     # The choice was for that job only: the next draft with something new asks again.
     workers_ai.queue_reply(
-        model_post("Our launch day", f"Call {PHONE} or +1 415-555-0132. Mail {EMAIL}.")
+        model_post(
+            "Our launch day",
+            f"Questions on launch day? Call {PHONE} or +1 415-555-0132. Mail {EMAIL}.",
+        )
     )
     telegram.send_text(WRITER_ID, "add my US number")
     again = telegram.wait_for_bot_message(

@@ -150,7 +150,11 @@ def test_a_second_run_embeds_only_the_new_posts(
     github.commit("main", {"_posts/2025-06-01-tide-tables.md": new_post}, "A post by hand")
     bot.stop()
     bot.start()
-    workers_ai.queue_reply(model_post("Cheaper object storage", "We moved the archives."))
+    workers_ai.queue_reply(
+        model_post(
+            "Cheaper object storage", "We moved the archives to cheaper object storage last month."
+        )
+    )
     send_and_wait(telegram, "/new", "new post")
     send_and_wait(telegram, "Notes: object storage.", "Pull request #2")
     [_, second] = workers_ai.embedding_requests()

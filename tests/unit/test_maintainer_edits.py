@@ -60,7 +60,7 @@ async def test_a_commit_while_the_model_drafts_is_read_and_the_revision_redrafte
     world = await revision_world()
     theirs: list[str] = []
     world.model.meanwhile.append(lambda: theirs.append(maintainer_fix(world.repo)))
-    world.model.will_write("Hello again", "Shorter now.")  # the redraft
+    world.model.will_write("Hello again", "Shorter now, with every fact kept.")  # the redraft
     outcome = await world.run(world.writer(), await world.accept(20, "Make it shorter"))
     assert len(world.model.requests) == 3  # the post, the revision, its redraft
     assert "Hi, there!" in last_prompt(world)
@@ -74,13 +74,13 @@ async def test_commits_during_every_draft_end_in_a_clear_answer_not_a_loop() -> 
         lambda: maintainer_fix(world.repo, "Hi there.", "Hey there."),
         lambda: maintainer_fix(world.repo, "Hey there.", "Hey there!"),
     ]
-    world.model.will_write("Hello again", "Shorter now.")
+    world.model.will_write("Hello again", "Shorter now, with every fact kept.")
     with pytest.raises(PublishError) as failed:
         await world.run(world.writer(), await world.accept(20, "Make it shorter"))
     assert "keeps committing" in failed.value.user_message
     assert not any("Revise" in c.message for c in world.repo.commits.values())
     # Later, with the branch quiet, /retry reads it again and succeeds.
-    world.model.will_write("Hello again", "Shorter now.")
+    world.model.will_write("Hello again", "Shorter now, with every fact kept.")
     outcome = await world.retry(world.writer(), 20)
     assert outcome.kind == "revised" and "Hey there!" in last_prompt(world)
 

@@ -14,7 +14,10 @@ from tests.unit.test_writer import BRANCH, PATH, World
 
 PHONE = "+44 20 7946 0958"
 EMAIL = "jane.doe@acme.io"
-BODY = f"Call {PHONE} or mail {EMAIL}."
+BODY = (
+    "Our support line is open on weekdays and we answer quickly. "
+    f"Call {PHONE} or mail {EMAIL} if anything breaks after the upgrade."
+)
 
 
 async def held_job(world: World) -> HeldForPrivacy:
@@ -49,7 +52,7 @@ async def test_the_writers_choice_publishes_the_kept_draft(choice: str, publishe
     content = world.repo.new_files(BRANCH)[PATH]
     assert (PHONE in content) is published and (EMAIL in content) is published
     if not published:
-        assert "Call [phone number removed] or mail [e-mail address removed]." in content
+        assert "Call [phone number removed] or mail [e-mail address removed] if" in content
         saved = await world.saved(10)
         assert saved.kept_draft() == outcome.thread.draft  # a resume publishes the same
     assert len(world.model.requests) == 1  # the kept draft, never a new one
@@ -80,9 +83,9 @@ async def test_a_revision_asks_only_about_details_it_adds() -> None:
 
 async def test_a_revisions_commit_message_never_holds_private_details() -> None:
     world = World()
-    world.model.will_write("Hello, world", "No details here.")
+    world.model.will_write("Hello, world", "No private details are in this short post at all.")
     await world.run(world.writer(), await world.accept(10, "A post about hello"))
-    world.model.will_write("Hello, world", "No details here, still.")
+    world.model.will_write("Hello, world", "Still no private details in this short post at all.")
     await world.run(world.writer(), await world.accept(20, f"mention {EMAIL} nowhere"))
     head = world.repo.commits[world.repo.branches[BRANCH]]
     assert head.message == "Revise post: mention [e-mail address removed] nowhere"
