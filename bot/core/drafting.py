@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core import prompts
+from bot.core.continuation import complete_whole
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
 from bot.core.ports import ChatMessage, ImageInput, ModelListener, TextModel
+from bot.core.usage import ModelUsage
 
 # About 25k tokens of history: far inside the model's context window (131k enforced for
 # Gemma 4), and cheap in neurons. The current post and the new request always go in.
@@ -25,17 +27,18 @@ class Drafter:
         style: str = "",
         images: Sequence[ImageInput] = (),
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> Draft:
         """A new post from the notes; `style` is an excerpt of the blog's posts (its voice);
         `images`: the writer's photos, which the post links as `![alt](image-n)`; `listener`
-        hears the answer grow."""
+        hears the answer grow; `usage` adds up what the model calls cost."""
         voice = prompts.render("style", sample=style) if style.strip() else ""
         user = prompts.render("draft", request=request, style=voice) + _about(images)
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
             {"role": "user", "content": user},
         ]
-        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
+        return parse_draft(await self._complete_whole(messages, images, listener, usage))
 
     async def revise(
         self,
@@ -45,6 +48,7 @@ class Drafter:
         images: Sequence[ImageInput] = (),
         current: str | None = None,
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> Draft:
         """The post revised as asked. `current`: the post's file as it is on GitHub when that
         is not the bot's last version (a maintainer edited it): the model revises that text."""
@@ -55,7 +59,19 @@ class Drafter:
             prompts.render("revise", post=post, request=request) + _about(images),
             budget_chars=HISTORY_BUDGET_CHARS,
         )
-        return parse_draft(await self.model.complete(messages, images=images, listener=listener))
+        return parse_draft(await self._complete_whole(messages, images, listener, usage))
+
+    async def _complete_whole(
+        self,
+        messages: Sequence[ChatMessage],
+        images: Sequence[ImageInput],
+        listener: ModelListener | None,
+        usage: ModelUsage | None,
+    ) -> str:
+        """The model's whole answer, an answer cut off by the token limit continued."""
+        return await complete_whole(
+            self.model, messages, images=images, listener=listener, usage=usage
+        )
 
 
 def _about(images: Sequence[ImageInput]) -> str:

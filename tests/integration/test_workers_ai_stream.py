@@ -82,7 +82,8 @@ async def test_a_streamed_answer_cut_by_the_token_budget_is_incomplete(
     client = make_client(workers_ai, max_tokens=5)
     try:
         workers_ai.queue_reply("word " * 50)
-        with pytest.raises(ai.IncompleteAnswer):
+        with pytest.raises(ai.AnswerCutOff) as raised:
             await client.complete(MESSAGES, listener=Heard())
+        assert raised.value.partial.split() == ["word"] * 3  # 5 tokens of 4/3 a word
     finally:
         await client.aclose()
