@@ -10,6 +10,7 @@ those repeats so that the seam cannot be seen.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from bot.core import prompts
@@ -30,6 +31,7 @@ _MIN_OVERLAP = 12
 # A streamed continuation is shown only once it is this long: by then a repeat is recognised.
 _SETTLED_CHARS = 2 * _ANCHOR_CHARS
 _FENCE = "---"
+_TITLE = re.compile(r"^title\s*[:=]", re.IGNORECASE | re.MULTILINE)
 
 
 def resume_point(partial: str) -> str:
@@ -69,12 +71,15 @@ def _front_matter_end(text: str) -> int | None:
 
 
 def _without_front_matter(head: str, tail: str) -> str:
-    """`tail` without front matter of its own when `head` already has one (a post has one)."""
+    """`tail` without front matter of its own when `head` already has one (a post has one).
+    Only a block with a title counts: a `---` rule in the body opens no front matter."""
     if _front_matter_end(head.lstrip()) is None:
         return tail
     rest = tail.lstrip()
     end = _front_matter_end(rest)
-    return tail if end is None else rest[end:]
+    if end is None or not _TITLE.search(rest[:end]):
+        return tail
+    return rest[end:]
 
 
 def _after_repeat(head: str, tail: str) -> str:
@@ -82,7 +87,8 @@ def _after_repeat(head: str, tail: str) -> str:
     written = head.rstrip()
     anchor = written[-_ANCHOR_CHARS:]
     if len(anchor) == _ANCHOR_CHARS:
-        found = tail.find(anchor)
+        # Where a repeat would end: at most the whole text so far, written again.
+        found = tail.find(anchor, 0, len(written) + 2 * _ANCHOR_CHARS)
         if found >= 0:  # a repeated sentence, or the whole post started again
             return tail[found + len(anchor) :]
     rest = tail.lstrip()

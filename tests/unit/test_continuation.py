@@ -9,6 +9,7 @@ import pytest
 
 from bot.core import prompts
 from bot.core.continuation import MAX_CONTINUATIONS, complete_whole, join, resume_point
+from bot.core.conversation import PostThread
 from bot.core.drafting import Drafter
 from bot.core.errors import AnswerCutOff, PostTooLong
 from bot.core.ports import ChatMessage, ImageInput, ModelListener
@@ -64,6 +65,19 @@ def test_front_matter_written_again_is_dropped() -> None:
     tail = front_matter + "\n\n" + POST[len(head) :]
     assert join(head, tail) == POST
     assert join(head, tail).count("title:") == 1
+
+
+def test_a_thematic_break_in_the_continuation_is_kept() -> None:
+    head = POST[: POST.index("## What we learned")]
+    tail = "---\n\n## What we learned\n\nA rule above, a rule below.\n\n---\n\nThe end.\n"
+    assert join(head, tail) == head + tail
+
+
+def test_a_sentence_said_again_much_later_is_not_a_repeat() -> None:
+    head = POST[: POST.index("## What we learned")]
+    anchor = head.rstrip()[-60:]
+    tail = "## What we learned\n\n" + "Something new. " * 80 + "\n\nQuoting ourselves: " + anchor
+    assert join(head, tail) == head + tail
 
 
 def test_a_word_cut_in_two_is_written_again_whole() -> None:
@@ -182,6 +196,33 @@ async def test_the_drafter_continues_a_cut_off_post() -> None:
     assert draft.title == "Moving to Postgres 17"
     assert draft.body.rstrip().endswith("We would do it the same way again.")
     assert len(model.requests) == 2
+
+
+async def test_a_revision_cut_off_is_continued_with_its_usage_counted() -> None:
+    first = POST[: POST.index("Then we compared")]
+    model = CuttingModel([first, POST[len(first) :]])
+    thread = PostThread(
+        number=7,
+        url="https://github.com/acme/blog/pull/7",
+        branch="blogbot/postgres",
+        path="content/posts/postgres.md",
+        file_sha="abc",
+        commit_url="",
+        date="2026-11-27T10:00:00+00:00",
+        title="Moving to Postgres 17",
+        description="What the upgrade changed.",
+        tags=["postgres"],
+        body="We moved.\n",
+        words=2,
+    )
+    usage = ModelUsage()
+
+    draft = await Drafter(model).revise(thread, "Make it longer", usage=usage)
+
+    assert draft.body.rstrip().endswith("We would do it the same way again.")
+    assert model.requests[1][:-2] == model.requests[0]
+    assert model.requests[1][-2] == {"role": "assistant", "content": resume_point(first)}
+    assert usage.calls == 2
 
 
 def test_neurons_are_estimated_at_the_published_price() -> None:
