@@ -34,7 +34,10 @@ from typing import Any
 
 from bench.fakes import BENCH_PARAGRAPHS, SPEECH_RUN, Span
 from bench.runner import MEDIA_IMAGES, STYLE_BLOG, Message, Observations, VoiceNote
-from tests.fakes.workers_ai import count_tokens, prompt_text
+from bot.core.usage import FREE_NEURONS_PER_DAY, estimated_neurons, posts_per_day
+from tests.fakes.workers_ai import GEMMA_4, count_tokens, prompt_text
+
+DEFAULT_MODEL = GEMMA_4  # the bot's default AI_MODEL, which the benchmark runs
 
 MB = 1024  # kB per MB (MiB, as the kernel's "kB" are KiB)
 
@@ -81,6 +84,9 @@ METRIC_IDS = (
     "model_input_revision_tokens",
     "blog_learning_first_message_calls",
     "blog_learning_later_calls",
+    "neurons_new_post",
+    "neurons_revision",
+    "posts_per_day_free_neurons",
     *(f"github_calls_post_{k}_images" for k in MEDIA_IMAGES),
     "voice_overhead_p50_ms",
 )
@@ -727,15 +733,40 @@ class ModelInput:
     style_posts: list[str]  # the posts the excerpt quotes
 
 
-def _prompt_tokens(response_body: bytes) -> int | None:
+def _usage_of(response_body: bytes) -> dict[str, Any] | None:
+    """The `usage` of a model answer, whole (enveloped) or streamed; None without one."""
     try:
         payload = json.loads(response_body)
     except ValueError:
         payload = _streamed_usage(response_body)
     result = payload.get("result", payload) if isinstance(payload, dict) else None
     usage = result.get("usage") if isinstance(result, dict) else None
-    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return usage if isinstance(usage, dict) else None
+
+
+def _prompt_tokens(response_body: bytes) -> int | None:
+    tokens = (_usage_of(response_body) or {}).get("prompt_tokens")
     return tokens if isinstance(tokens, int) else None
+
+
+def _neurons(usage: dict[str, Any]) -> float:
+    """The answer's `usage.neurons`, else estimated from its tokens (bot/core/usage.py)."""
+    reported = usage.get("neurons")
+    if isinstance(reported, int | float):
+        return float(reported)
+    tokens_in, tokens_out = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+    return estimated_neurons(DEFAULT_MODEL, int(tokens_in or 0), int(tokens_out or 0))
+
+
+def message_neurons(spans: Sequence[Span], message: Message) -> float | None:
+    """The neurons of every text-generation answer of the message (continuations included)."""
+    usages = [
+        _usage_of(s.response_body)
+        for s in window(spans, message)
+        if s.service == "workers_ai" and s.endpoint == MODEL_RUN and s.status == 200
+    ]
+    found = [_neurons(u) for u in usages if u is not None]
+    return sum(found) if found else None
 
 
 def _streamed_usage(body: bytes) -> dict[str, Any] | None:
@@ -938,8 +969,57 @@ def model_input(obs: Observations) -> Section:
             0,
             f"over {len(later)} later messages to both repositories, base head unchanged",
         ),
+        *neuron_rows(obs, detail),
     ]
     return metrics, {"model_input": detail}
+
+
+def neuron_rows(obs: Observations, detail: dict[str, Any]) -> list[Metric]:
+    """What a new post and a revision cost in Workers AI neurons (the answers' `usage`), and
+    how many new posts the free daily allocation pays for."""
+    group = "6. Model input"
+    costs: dict[str, list[float]] = {"new": [], "revision": []}
+    for message in [*obs.sequential, *obs.style]:
+        neurons = message_neurons(obs.spans, message)
+        if neurons is not None and message.kind in costs:
+            costs[message.kind].append(neurons)
+    detail["neurons"] = {kind: [round(n, 2) for n in found] for kind, found in costs.items()}
+    new, revision = round(_median(costs["new"]), 1), round(_median(costs["revision"]), 1)
+    a_day = posts_per_day(new) if costs["new"] else 0
+    return [
+        Metric(
+            "neurons_new_post",
+            group,
+            f"Neurons per new post (n={len(costs['new'])})",
+            new,
+            "neurons",
+            "—",
+            None,
+            "median over both repositories; the answers' usage.neurons (Gemma 4 at $0.10/$0.30 "
+            "per million input/output tokens: 9,100/27,300 neurons), every call of the message",
+        ),
+        Metric(
+            "neurons_revision",
+            group,
+            f"Neurons per revision (n={len(costs['revision'])})",
+            revision,
+            "neurons",
+            "—",
+            None,
+            "median; a revision sends the post and the conversation",
+        ),
+        Metric(
+            "posts_per_day_free_neurons",
+            group,
+            f"New posts a day in the free {FREE_NEURONS_PER_DAY:,} neurons",
+            a_day,
+            "posts",
+            "—",
+            None,
+            f"{FREE_NEURONS_PER_DAY:,} / {new:.1f}; with a revision each: "
+            f"{posts_per_day(new + revision) if costs['revision'] else 0}",
+        ),
+    ]
 
 
 def voice_path(spans: Sequence[Span], note: VoiceNote) -> list[Span]:

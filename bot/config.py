@@ -77,7 +77,9 @@ class Settings(BaseSettings):
         "https://api.cloudflare.com/client/v4", description="Cloudflare API base URL."
     )
     ai_model: str = Field("@cf/google/gemma-4-26b-a4b-it", description="Workers AI model name.")
-    ai_max_tokens: int = Field(2048, ge=64, le=131072, description="Longest answer, in tokens.")
+    ai_max_tokens: int = Field(
+        4096, ge=64, le=131072, description="Longest answer of one model call, in tokens."
+    )
     ai_speech_model: str = Field(
         "@cf/openai/whisper-large-v3-turbo",
         description="Workers AI speech-to-text model for voice notes.",

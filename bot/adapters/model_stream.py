@@ -38,7 +38,9 @@ class StreamedAnswer:
 
     text: str = ""
     finish_reason: str | None = None
+    prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    neurons: float | None = None
     done: bool = False  # `[DONE]` was seen
     openai_shape: bool = False
 
@@ -77,10 +79,29 @@ class StreamedAnswer:
         return piece
 
     def _usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            tokens = usage.get("completion_tokens")
-            if isinstance(tokens, int) and not isinstance(tokens, bool):
-                self.completion_tokens = tokens
+        found = usage_of(usage)
+        if found is not None:
+            self.prompt_tokens, self.completion_tokens, self.neurons = found
+
+
+def usage_of(usage: Any) -> tuple[int | None, int | None, float | None] | None:
+    """(prompt_tokens, completion_tokens, neurons) of a `usage` object (None where absent),
+    or None when it is not one."""
+    if not isinstance(usage, dict):
+        return None
+
+    def number(key: str) -> int | float | None:
+        value = usage.get(key)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    prompt, completion, neurons = (
+        number(k) for k in ("prompt_tokens", "completion_tokens", "neurons")
+    )
+    return (
+        int(prompt) if prompt is not None else None,
+        int(completion) if completion is not None else None,
+        float(neurons) if neurons is not None else None,
+    )
 
 
 def _delta_text(choices: list[Any]) -> tuple[str, str | None]:

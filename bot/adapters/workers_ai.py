@@ -34,9 +34,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from bot.adapters.model_stream import StreamedAnswer, StreamFailed
+from bot.adapters.model_stream import StreamedAnswer, StreamFailed, usage_of
 from bot.core.errors import (
     AccountNotFound,
+    AnswerCutOff,
     AudioRejected,
     AuthenticationFailed,
     CapacityExceeded,
@@ -49,6 +50,7 @@ from bot.core.errors import (
     SpeechModelNotAvailable,
 )
 from bot.core.ports import ChatMessage, ImageInput, ModelListener, Transcript
+from bot.core.usage import ModelUsage
 
 log = logging.getLogger(__name__)
 
@@ -260,16 +262,33 @@ class WorkersAIClient(_ModelRunner):
         *,
         images: Sequence[ImageInput] = (),
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> str:
-        """The model's answer text. Raises a ModelError subclass on failure. With a
-        `listener` the answer is streamed and the listener hears it grow."""
+        """The model's answer text. Raises a ModelError subclass on failure (AnswerCutOff,
+        with the text so far, when the token limit stopped it). With a `listener` the answer
+        is streamed and the listener hears it grow. Each answer's usage is added to `usage`."""
         body = self.request_body(messages, images)
         if listener is None:
-            return await self._run(body, self._extract_text)
+            return await self._run(body, lambda result: self._extract_text(result, usage))
         body["stream"] = True
-        return await self._retried(lambda: self._stream_once(body, listener), listener)
+        return await self._retried(lambda: self._stream_once(body, listener, usage), listener)
 
-    async def _stream_once(self, body: dict[str, Any], listener: ModelListener) -> str:
+    def _count(self, usage: ModelUsage | None, reported: Any) -> None:
+        """Add one answer's `usage` object (as the service reported it) to the job's total."""
+        found = usage_of(reported)
+        if usage is None or found is None:
+            return
+        prompt, completion, neurons = found
+        usage.record(self.model, prompt or 0, completion or 0, neurons)
+
+    def _cut_off(self, text: str) -> IncompleteAnswer:
+        if not text.strip():
+            return IncompleteAnswer("the model ran out of tokens before writing anything")
+        return AnswerCutOff("the model ran out of tokens before finishing", partial=text)
+
+    async def _stream_once(
+        self, body: dict[str, Any], listener: ModelListener, usage: ModelUsage | None
+    ) -> str:
         """One streamed run: the whole answer, the listener told of every piece."""
         headers = {**self._headers, "Accept": "text/event-stream"}
         try:
@@ -278,7 +297,7 @@ class WorkersAIClient(_ModelRunner):
                 if response.status_code >= 400 or kind != "text/event-stream":
                     # An error (or a service that ignored "stream"): an ordinary answer.
                     await response.aread()
-                    text = self._extract_text(self._result_of(response))
+                    text = self._extract_text(self._result_of(response), usage)
                     await listener.text(text)
                     return text
                 answer = await self._read_stream(response, listener)
@@ -286,6 +305,13 @@ class WorkersAIClient(_ModelRunner):
             raise _timed_out(exc) from None
         except httpx.TransportError as exc:
             raise _unreachable(exc) from None
+        if answer.prompt_tokens is not None or answer.completion_tokens is not None:
+            reported = {
+                "prompt_tokens": answer.prompt_tokens,
+                "completion_tokens": answer.completion_tokens,
+                "neurons": answer.neurons,
+            }
+            self._count(usage, reported)
         return self._checked(answer)
 
     async def _read_stream(
@@ -314,16 +340,15 @@ class WorkersAIClient(_ModelRunner):
             and answer.completion_tokens is not None
             and answer.completion_tokens >= self._max_tokens
         ):
-            raise IncompleteAnswer(
-                "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
-            )
+            raise self._cut_off(answer.text)
         if not answer.text.strip():
             raise IncompleteAnswer("the model answered with empty text")
         return answer.text
 
-    def _extract_text(self, result: Any) -> str:
+    def _extract_text(self, result: Any, usage: ModelUsage | None = None) -> str:
         if not isinstance(result, dict):
             raise ServiceUnavailable("Workers AI answered without a result")
+        self._count(usage, result.get("usage"))
         choices = result.get("choices")
         if isinstance(choices, list):
             if not choices or not isinstance(choices[0], dict):
@@ -331,21 +356,19 @@ class WorkersAIClient(_ModelRunner):
             choice = choices[0]
             message = choice.get("message") or {}
             content = message.get("content") if isinstance(message, dict) else None
-            if choice.get("finish_reason") == "length":
-                raise IncompleteAnswer(
-                    "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
-                )
             text = content if isinstance(content, str) else ""
+            if choice.get("finish_reason") == "length":
+                raise self._cut_off(text)
         elif "response" in result:
             response = result["response"]
             # In JSON mode `response` is an object; keep it as JSON text for the caller.
             text = response if isinstance(response, str) else json.dumps(response)
-            usage = result.get("usage") or {}
-            completion_tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+            reported = result.get("usage") or {}
+            completion_tokens = (
+                reported.get("completion_tokens") if isinstance(reported, dict) else None
+            )
             if isinstance(completion_tokens, int) and completion_tokens >= self._max_tokens:
-                raise IncompleteAnswer(
-                    "the model ran out of tokens before finishing (raise AI_MAX_TOKENS)"
-                )
+                raise self._cut_off(text)
         else:
             raise ServiceUnavailable("Workers AI answered in an unknown shape")
         if not text.strip():

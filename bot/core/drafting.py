@@ -12,11 +12,13 @@ import logging
 from collections.abc import Sequence
 
 from bot.core import prompts
+from bot.core.continuation import complete_whole
 from bot.core.conversation import PostThread, bounded_history
 from bot.core.drafts import Draft, parse_draft
 from bot.core.errors import DraftRejected
 from bot.core.ports import ChatMessage, ImageInput, ModelListener, TextModel
 from bot.core.quality import Verdict, check_draft, language_of
+from bot.core.usage import ModelUsage
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +38,18 @@ class Drafter:
         style: str = "",
         images: Sequence[ImageInput] = (),
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> Draft:
         """A new post from the notes; `style` is an excerpt of the blog's posts (its voice);
         `images`: the writer's photos, which the post links as `![alt](image-n)`; `listener`
-        hears the answer grow."""
+        hears the answer grow; `usage` adds up what the model calls cost."""
         voice = prompts.render("style", sample=style) if style.strip() else ""
         user = prompts.render("draft", request=request, style=voice) + _about(images)
         messages: list[ChatMessage] = [
             {"role": "system", "content": prompts.render("system")},
             {"role": "user", "content": user},
         ]
-        return await self._checked(messages, request, images=images, listener=listener)
+        return await self._checked(messages, request, images=images, listener=listener, usage=usage)
 
     async def revise(
         self,
@@ -56,6 +59,7 @@ class Drafter:
         images: Sequence[ImageInput] = (),
         current: str | None = None,
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> Draft:
         """The post revised as asked. `current`: the post's file as it is on GitHub when that
         is not the bot's last version (a maintainer edited it): the model revises that text."""
@@ -69,7 +73,7 @@ class Drafter:
         # A revision may stay in the post's language even when asked for in another one.
         language = await asyncio.to_thread(language_of, thread.body)
         return await self._checked(
-            messages, request, images=images, language=language, listener=listener
+            messages, request, images=images, language=language, listener=listener, usage=usage
         )
 
     async def _checked(
@@ -80,9 +84,10 @@ class Drafter:
         images: Sequence[ImageInput],
         language: str | None = None,
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> Draft:
         """The model's draft once the gate passes it: asked at most twice."""
-        draft = parse_draft(await self.model.complete(messages, images=images, listener=listener))
+        draft = parse_draft(await self._complete_whole(messages, images, listener, usage))
         verdict = await self._verdict(draft, notes, language)
         if verdict.passed:
             return draft
@@ -93,13 +98,25 @@ class Drafter:
             *messages[:-1],
             {"role": last["role"], "content": f"{last['content']}\n\n{corrective}"},
         ]
-        draft = parse_draft(await self.model.complete(retry, images=images, listener=listener))
+        draft = parse_draft(await self._complete_whole(retry, images, listener, usage))
         verdict = await self._verdict(draft, notes, language)
         if verdict.passed:
             log.info("quality gate: the second draft passed")
             return draft
         _log_rejection(verdict, attempt=2)
         raise DraftRejected(tuple(verdict.rules), verdict.rejections[0].reason)
+
+    async def _complete_whole(
+        self,
+        messages: Sequence[ChatMessage],
+        images: Sequence[ImageInput],
+        listener: ModelListener | None,
+        usage: ModelUsage | None,
+    ) -> str:
+        """The model's whole answer, an answer cut off by the token limit continued."""
+        return await complete_whole(
+            self.model, messages, images=images, listener=listener, usage=usage
+        )
 
     async def _verdict(self, draft: Draft, notes: str, language: str | None) -> Verdict:
         # In a thread: the first check loads the language model (about half a second).

@@ -119,6 +119,31 @@ class IncompleteAnswer(ModelError):
         return f"The model did not produce a usable draft: {self.args[0]}. Please try again."
 
 
+class AnswerCutOff(IncompleteAnswer):
+    """The model stopped at the token limit; `partial` is what it wrote until then (never
+    empty), which a follow-up call can continue."""
+
+    def __init__(self, message: str, *, partial: str) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class PostTooLong(IncompleteAnswer):
+    """Still cut off by the token limit after every follow-up call the bot allows."""
+
+    def __init__(self, continuations: int) -> None:
+        super().__init__(f"still cut off after {continuations} continuations")
+        self.continuations = continuations
+
+    @property
+    def user_message(self) -> str:
+        return (
+            f"The post came out too long: the model was still writing after {self.continuations} "
+            "follow-up calls, so I published nothing. Please ask for a shorter post (or split it "
+            "in parts)."
+        )
+
+
 class PublishError(ExpectedError):
     """GitHub refused or failed. `user_message` is safe to show; it never holds a token."""
 

@@ -24,6 +24,7 @@ from bot.core.attachments import Attachment
 from bot.core.drafts import Draft
 from bot.core.ports import StateStore
 from bot.core.progress import Progress, legacy_progress, progress_from_json, progress_to_json
+from bot.core.usage import ModelUsage
 
 # Long enough for /retry after a night's sleep; short enough that nothing piles up.
 JOB_TTL_SECONDS = 3 * 24 * 3600
@@ -81,6 +82,8 @@ class JobRecord:
     update_draft: dict[str, Any] | None = None
     # Milliseconds spent per step (model_ms, github_ms), for the job's log line.
     timings: dict[str, float] = field(default_factory=dict)
+    # What the model calls cost (tokens_in, tokens_out, neurons, calls), for the same line.
+    usage: dict[str, float] = field(default_factory=dict)
     # The answer (text and buttons, as the chat layer wrote them) from when the job ended until
     # the writer has it: a restart in between delivers it instead of losing it.
     undelivered: dict[str, Any] | None = None
@@ -93,6 +96,10 @@ class JobRecord:
         finally:
             elapsed = (time.monotonic() - started) * 1000
             self.timings[step] = self.timings.get(step, 0.0) + elapsed
+
+    def add_usage(self, usage: ModelUsage) -> None:
+        for name, amount in usage.as_dict().items():
+            self.usage[name] = round(self.usage.get(name, 0) + amount, 2)
 
     @property
     def key(self) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, TypedDict
 
 from bot.core.posts import PostFile
+from bot.core.usage import ModelUsage
 
 
 class ChatMessage(TypedDict):
@@ -77,9 +78,12 @@ class TextModel(Protocol):
         *,
         images: Sequence[ImageInput] = (),
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> str:
         """The answer text; `images` go with the last user message (a vision model). With a
-        `listener`, the answer is streamed and the listener hears it grow."""
+        `listener`, the answer is streamed and the listener hears it grow. Each answer's
+        tokens (and neurons) are added to `usage`, a cut-off one's too. Raises AnswerCutOff
+        (with the text so far) when the answer stopped at the token limit."""
         ...
 
 

@@ -23,7 +23,8 @@ The maintainers' side of a revision:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -47,6 +48,7 @@ from bot.core.progress import (
 )
 from bot.core.publishing import BranchEdits, Publisher
 from bot.core.similar_posts import SimilarPost, SimilarPostFound, SimilarPosts
+from bot.core.usage import ModelUsage
 
 Checkpoint = Callable[[JobRecord], Coroutine[Any, Any, None]]
 
@@ -192,16 +194,26 @@ class Writer:
         if draft is None:
             if watcher is not None:
                 await watcher.phase("drafting" if target is None else "revising")
-            with record.timed("model_ms"):
+            usage = ModelUsage()
+            with record.timed("model_ms"), _counted(record, usage):
                 if target is None:
                     learned = await self.posts.knowledge.latest()  # the blog's voice
                     draft = await self.drafter.write(
-                        record.text, style=learned.style, images=images, listener=watcher
+                        record.text,
+                        style=learned.style,
+                        images=images,
+                        listener=watcher,
+                        usage=usage,
                     )
                 else:
                     current = await self._current_text(record, target)
                     draft = await self.drafter.revise(
-                        target, record.text, images=images, current=current, listener=watcher
+                        target,
+                        record.text,
+                        images=images,
+                        current=current,
+                        listener=watcher,
+                        usage=usage,
                     )
             record.keep_draft(draft)
             await checkpoint(record)
@@ -507,3 +519,12 @@ def _became_follow_up(record: JobRecord) -> bool:
     """Whether a re-check turned the job into a follow-up (mypy narrows `record.kind` as if a
     call could not change it)."""
     return record.kind == "followup"
+
+
+@contextmanager
+def _counted(record: JobRecord, usage: ModelUsage) -> Iterator[None]:
+    """The model calls' usage goes on the record, a failed draft's too (it was spent)."""
+    try:
+        yield
+    finally:
+        record.add_usage(usage)

@@ -373,7 +373,7 @@ def _log_finished(record: JobRecord) -> None:
     target = record.number or record.target
     log.info(
         "job %s chat=%s kind=%s outcome=%s pr=%s model_ms=%.0f github_ms=%.0f total_ms=%.0f"
-        " read_ms=%.0f",
+        " read_ms=%.0f tokens_in=%d tokens_out=%d neurons=%.1f",
         record.key,
         record.chat_id,
         record.kind or "-",
@@ -383,6 +383,9 @@ def _log_finished(record: JobRecord) -> None:
         record.timings.get("github_ms", 0.0),
         record.timings["total_ms"],
         record.timings.get("read_ms", 0.0),
+        record.usage.get("tokens_in", 0),
+        record.usage.get("tokens_out", 0),
+        record.usage.get("neurons", 0.0),
     )
 
 

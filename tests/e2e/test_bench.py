@@ -278,3 +278,19 @@ def test_a_post_with_k_photos_costs_k_plus_5_calls_and_voice_notes_are_timed(
     values = {m["id"]: m["value"] for m in data["metrics"]}
     assert values["voice_overhead_p50_ms"] > 0
     assert "| 7. Media: GitHub calls, new post with 3 images | 8 calls | ≤ 8 | PASS |" in table
+
+
+def test_neurons_per_post_come_from_the_answers_usage(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    """Every new post and revision has its neurons from the fake's realistic usage (a post of
+    about 450 words, 4/3 token a word, at Gemma 4's price); the free day divides by them."""
+    data, _ = quick_run
+    rows = {m["id"]: m["value"] for m in data["metrics"]}
+    neurons = data["details"]["model_input"]["neurons"]
+    assert len(neurons["new"]) == SEQUENTIAL_MESSAGES // 2 + STYLE_MESSAGES // 2
+    assert len(neurons["revision"]) == SEQUENTIAL_MESSAGES // 2 + STYLE_MESSAGES // 2
+    # 450 words out are 600 tokens, 16.4 neurons; the input adds a few more.
+    assert 16 < rows["neurons_new_post"] < 40
+    assert rows["neurons_revision"] > rows["neurons_new_post"]  # it reads the post too
+    assert rows["posts_per_day_free_neurons"] == 10_000 // rows["neurons_new_post"]

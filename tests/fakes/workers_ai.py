@@ -17,6 +17,10 @@ Behaviour follows the NOTES.md kept with the official API descriptions ("Workers
   `max_tokens` (default 256) for older models, counting a token as 3/4 of a word. A capped Gemma
   answer says `finish_reason: "length"`; an older model just stops, and its `usage` shows
   `completion_tokens == max_tokens`. The context window is enforced (413, code 5021).
+* `usage` (prompt, completion and total tokens) comes with every text answer, whole or streamed;
+  Gemma 4's also carries `neurons`, as observed replies do, at the published price (NOTES.md,
+  "Cost"), unless `report_neurons` is off. `continuing(post)` is a responder that writes a long
+  post the way a model continues one cut off by the limit.
 * Errors use the v4 failure envelope with integer codes: bad token 401/10000, wrong account
   404/7003, unknown model 400/5007, a request that fails the model's input schema 400/5004
   (only when `validate=True`; the violation is also recorded in `errors`).
@@ -238,6 +242,37 @@ def truncate_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
     return "".join(pieces[:keep]), True
 
 
+# Gemma 4's price in neurons per million input and output tokens (NOTES.md, "Cost").
+_GEMMA_NEURONS_PER_MILLION = (9_100, 27_300)
+
+
+def continuing(post: str, *, repeat_words: int = 3) -> Callable[[dict[str, Any]], str]:
+    """A responder that writes `post`: asked afresh, all of it (the token limit cuts it); asked
+    to go on after its own text so far (the last assistant message), the rest, starting a few
+    words back as models tend to (`repeat_words`), each piece cut again by the limit."""
+
+    def respond(body: dict[str, Any]) -> str:
+        written = _last_assistant_text(body)
+        if not written:
+            return post
+        if not post.startswith(written):
+            raise AssertionError(f"asked to continue a text that is not the post: {written!r}")
+        starts = [m.start() for m in re.finditer(r"\S+", post[: len(written)])]
+        back = starts[-repeat_words] if repeat_words and len(starts) >= repeat_words else 0
+        return post[back if repeat_words else len(written) :]
+
+    return respond
+
+
+def _last_assistant_text(body: dict[str, Any]) -> str:
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "assistant":
+                return _message_text(message.get("content"))
+    return ""
+
+
 def _message_text(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -380,6 +415,8 @@ class FakeWorkersAI(FakeServer):
         # A streamed answer is written in this many pieces, spread over this many seconds.
         self.stream_chunks: int = 8
         self.stream_seconds: float = 0.2
+        # Gemma 4's usage carries `neurons` (observed replies do); off, the client estimates.
+        self.report_neurons: bool = True
         # time.monotonic() when each stream's first word went out, in order.
         self.first_tokens: list[float] = []
         self._queue: deque[_QueuedReply | _QueuedError] = deque()
@@ -787,13 +824,22 @@ class FakeWorkersAI(FakeServer):
             "choices": [
                 {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
             ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
-            },
+            "usage": self._usage(info, prompt_tokens, completion_tokens)
+            | {"completion_tokens_details": {"reasoning_tokens": reasoning_tokens}},
         }
+
+    def _usage(self, info: ModelInfo, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        if self.report_neurons and info.name == GEMMA_4:
+            rate_in, rate_out = _GEMMA_NEURONS_PER_MILLION
+            usage["neurons"] = round(
+                (prompt_tokens * rate_in + completion_tokens * rate_out) / 1e6, 4
+            )
+        return usage
 
     def _response_result(
         self, info: ModelInfo, body: dict[str, Any], text: str, prompt_tokens: int
@@ -801,14 +847,7 @@ class FakeWorkersAI(FakeServer):
         budget = self._budget(info, body)
         content, cut = truncate_to_tokens(text, budget)
         completion_tokens = budget if cut else count_tokens(content)
-        return {
-            "response": content,
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
-        }
+        return {"response": content, "usage": self._usage(info, prompt_tokens, completion_tokens)}
 
     def _sse(self, events: list[Any], first_text: int) -> Response:
         """The events as a stream; `first_text` is the index of the first event with a word."""
@@ -912,6 +951,7 @@ __all__ = [
     "WHISPER",
     "FakeWorkersAI",
     "ModelInfo",
+    "continuing",
     "count_tokens",
     "default_post",
     "edge_error_page",

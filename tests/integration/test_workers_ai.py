@@ -10,7 +10,8 @@ import pytest
 from bot.adapters.workers_ai import WorkersAIClient, WorkersAISpeech
 from bot.core import errors as ai
 from bot.core.ports import ChatMessage
-from tests.fakes.workers_ai import WHISPER, FakeWorkersAI, spoken_audio
+from bot.core.usage import ModelUsage, estimated_neurons
+from tests.fakes.workers_ai import WHISPER, FakeWorkersAI, count_tokens, spoken_audio
 
 GEMMA = "@cf/google/gemma-4-26b-a4b-it"
 LLAMA = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
@@ -62,14 +63,67 @@ async def test_older_model_response_shape(workers_ai: FakeWorkersAI) -> None:
         await client.aclose()
 
 
-async def test_truncated_answer_is_an_error_not_a_short_post(workers_ai: FakeWorkersAI) -> None:
-    client = make_client(workers_ai, max_tokens=64)
+@pytest.mark.parametrize("model", [GEMMA, LLAMA])
+async def test_a_truncated_answer_is_cut_off_with_its_text_so_far(
+    workers_ai: FakeWorkersAI, model: str
+) -> None:
+    """`finish_reason: "length"` (Gemma 4) or `completion_tokens` at the limit (older models):
+    the text so far comes with the failure, for a follow-up call to continue."""
+    client = make_client(workers_ai, model=model, max_tokens=64)
+    usage = ModelUsage()
     try:
         workers_ai.queue_reply("word " * 400)
-        with pytest.raises(ai.IncompleteAnswer, match="AI_MAX_TOKENS"):
+        with pytest.raises(ai.AnswerCutOff) as raised:
+            await client.complete(MESSAGES, usage=usage)
+    finally:
+        await client.aclose()
+    assert raised.value.partial.split() == ["word"] * 48  # 64 tokens of 4/3 a word
+    assert usage.completion_tokens == 64
+    assert usage.calls == 1
+
+
+async def test_a_budget_spent_before_any_text_is_incomplete_not_cut_off(
+    workers_ai: FakeWorkersAI,
+) -> None:
+    client = make_client(workers_ai, max_tokens=1)
+    try:
+        workers_ai.queue_reply("Hello there")
+        with pytest.raises(ai.IncompleteAnswer) as raised:
             await client.complete(MESSAGES)
     finally:
         await client.aclose()
+    assert not isinstance(raised.value, ai.AnswerCutOff)
+
+
+@pytest.mark.parametrize(("model", "neurons"), [(GEMMA, True), (GEMMA, False), (LLAMA, False)])
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_usage_is_counted_from_whole_and_streamed_answers(
+    workers_ai: FakeWorkersAI, model: str, neurons: bool, streamed: bool
+) -> None:
+    workers_ai.report_neurons = neurons
+    client = make_client(workers_ai, model=model)
+    usage = ModelUsage()
+    heard = _Silent() if streamed else None
+    try:
+        workers_ai.queue_reply("one two three four five six")  # 8 tokens
+        await client.complete(MESSAGES, listener=heard, usage=usage)
+        workers_ai.queue_reply("seven eight nine")  # 4 tokens
+        await client.complete(MESSAGES, listener=heard, usage=usage)
+    finally:
+        await client.aclose()
+    prompt = count_tokens("\n".join(m["content"] for m in MESSAGES))
+    assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (2, 2 * prompt, 12)
+    expected = estimated_neurons(GEMMA, 2 * prompt, 12)
+    assert usage.neurons == pytest.approx(expected, abs=0.001)
+    assert usage.estimated is not (model == GEMMA and neurons)
+
+
+class _Silent:
+    async def text(self, so_far: str) -> None:
+        pass
+
+    async def retrying(self, attempt: int, attempts: int) -> None:
+        pass
 
 
 async def test_capacity_429_3040_is_retried_then_succeeds(

@@ -76,13 +76,17 @@ async def test_errors_are_mapped_as_without_a_stream(workers_ai: FakeWorkersAI) 
     assert heard.retries == [(2, 2)]
 
 
+@pytest.mark.parametrize("model", [GEMMA, LLAMA])
 async def test_a_streamed_answer_cut_by_the_token_budget_is_incomplete(
-    workers_ai: FakeWorkersAI,
+    workers_ai: FakeWorkersAI, model: str
 ) -> None:
-    client = make_client(workers_ai, max_tokens=5)
+    """Gemma 4 says `finish_reason: "length"`; an older model's final usage event shows
+    `completion_tokens` at the limit."""
+    client = make_client(workers_ai, model=model, max_tokens=5)
     try:
         workers_ai.queue_reply("word " * 50)
-        with pytest.raises(ai.IncompleteAnswer):
+        with pytest.raises(ai.AnswerCutOff) as raised:
             await client.complete(MESSAGES, listener=Heard())
+        assert raised.value.partial.split() == ["word"] * 3  # 5 tokens of 4/3 a word
     finally:
         await client.aclose()

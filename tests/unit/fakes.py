@@ -29,6 +29,7 @@ from bot.core.ports import (
     PullState,
 )
 from bot.core.posts import PostFile
+from bot.core.usage import ModelUsage
 from tests.fakes.embeddings import topic_vector
 
 T = TypeVar("T")
@@ -416,6 +417,7 @@ class FakeModel:
         *,
         images: Sequence[ImageInput] = (),
         listener: ModelListener | None = None,
+        usage: ModelUsage | None = None,
     ) -> str:
         await asyncio.sleep(0)
         self.requests.append(list(messages))
