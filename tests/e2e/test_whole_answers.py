@@ -16,23 +16,62 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.workers_ai import FakeWorkersAI, continuing, count_tokens, prompt_text
 from tests.helpers_chat import model_post, post_file
 
-# One answer holds at most this many tokens (225 words): the post below needs three.
-BUDGET = 300
-STEPS = (
-    "chose", "measured", "copied", "replayed", "compared", "tuned", "rehearsed", "switched",
-    "watched", "wrote",
-)  # fmt: skip
-NOUNS = (
-    "planner", "indexes", "vacuum", "replicas", "backups", "connections", "statistics", "locks",
-    "queries", "alerts",
-)  # fmt: skip
-BODY = "\n\n".join(
-    f"## Why the {noun} mattered\n\n"
-    f"Next we {step} the {noun} on the staging cluster, because the {noun} had surprised us "
-    f"before. The team {step} each change on a quiet afternoon, wrote down what the {noun} did, "
-    f"and kept the old settings at hand in case the {noun} misbehaved once real traffic arrived."
-    for step, noun in zip(STEPS, NOUNS, strict=True)
+# One answer holds at most this many tokens (150 words): the post below needs three.
+BUDGET = 200
+SECTIONS = (
+    (
+        "The planner",
+        "We started with the planner, because every slow page in our dashboards came "
+        "down to one bad plan. Postgres 17 picked better joins for our reporting queries without a "
+        "single hint, and the nightly export finished before breakfast for the first time.",
+    ),
+    (
+        "Indexes",
+        "Next came the indexes. Two of them had grown to twice their useful size, so we "
+        "rebuilt them concurrently on a Tuesday and saw the disk graph fall by forty gigabytes.",
+    ),
+    (
+        "Vacuum",
+        "Vacuum used to wake the on-call engineer at three in the morning. The new memory "
+        "handling let it finish large tables in one pass, and the pager has stayed quiet since.",
+    ),
+    (
+        "Replicas",
+        "Our read replicas lagged whenever the billing job ran. After the upgrade the lag "
+        "rarely passes a second, which means customers finally see their invoices right away.",
+    ),
+    (
+        "Backups",
+        "Incremental backups were the feature we waited for most. A full copy took six "
+        "hours; now the daily increment takes twenty minutes and restores were rehearsed twice.",
+    ),
+    (
+        "Connections",
+        "We also trimmed the connection pool. Fewer, busier connections turned out "
+        "faster than many idle ones, and the application servers dropped a little memory as well.",
+    ),
+    (
+        "Statistics",
+        "Better statistics on skewed columns fixed an old puzzle: the country filter "
+        "that was fast for Germany and painfully slow for Iceland now behaves the same everywhere.",
+    ),
+    (
+        "Locks",
+        "Schema changes no longer block the checkout. Adding a column with a default is "
+        "instant, so product teams ship migrations during the day instead of waiting for weekends.",
+    ),
+    (
+        "Queries",
+        "The JSON functions let us delete a small service that only reshaped documents. "
+        "One query replaced about three hundred lines of glue code we never liked.",
+    ),
+    (
+        "Alerts",
+        "Finally we rewrote the alerts. Instead of a dozen noisy thresholds we watch three "
+        "numbers that matter to users, and each one links to a short runbook.",
+    ),
 )
+BODY = "\n\n".join(f"## {heading}\n\n{text}" for heading, text in SECTIONS)
 POST = model_post("Postgres 17 in ten steps", BODY)
 
 
