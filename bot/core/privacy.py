@@ -30,7 +30,6 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import phonenumbers
-from stdnum import iban, luhn
 
 from bot.core.drafts import Draft
 
@@ -275,6 +274,8 @@ _CARD_NETWORKS = (
 
 
 def is_card_number(digits: str) -> bool:
+    from stdnum import luhn  # ~10 MB with the IBAN registry: loaded when a draft needs it
+
     fits = any(
         prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_NETWORKS
     )
@@ -308,7 +309,7 @@ def _ibans(text: str, where: Field) -> Iterator[Finding]:
         candidate = _longest_valid_iban(match.group())
         if candidate is None:
             continue
-        compact = iban.compact(candidate)
+        compact = re.sub(r"\s", "", candidate)
         start = match.start()
         yield Finding(
             "iban",
@@ -325,6 +326,8 @@ def _ibans(text: str, where: Field) -> Iterator[Finding]:
 def _longest_valid_iban(candidate: str) -> str | None:
     """The match may run on into the next word ("… 3000 BIC"): the longest valid start of it
     that ends at a word's end."""
+    from stdnum import iban  # the registry of every country's format: loaded when needed
+
     for end in range(len(candidate), 14, -1):
         if end < len(candidate) and candidate[end] != " ":
             continue
