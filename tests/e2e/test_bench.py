@@ -69,6 +69,9 @@ POST_WITH_IMAGES |= {"POST /git/refs": 1, "POST /pulls": 1}
 VOICE_NOTES = 3
 VERDICTS = {True: "PASS", False: "**MISS**", None: "info"}
 
+# The benchmark's quick run: the slow tier (.ci/run runs it).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:

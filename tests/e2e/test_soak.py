@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.soak import SoakSettings, run_soak
+
+# A minute of restarts and injected faults: the slow tier (.ci/run runs it).
+pytestmark = pytest.mark.slow
 
 
 def test_a_short_soak_answers_every_message_once(tmp_path: Path) -> None:
