@@ -245,7 +245,7 @@ async def serve(settings: Settings) -> None:
         )
         interval = settings.review_poll_seconds
 
-        async def watch_reviews() -> None:
-            await keep_watching(watcher, interval)
+        async def watch_reviews(stop: asyncio.Event) -> None:
+            await keep_watching(watcher, interval, stop)
 
         await run_bot(app, jobs, inbox, background=watch_reviews if interval > 0 else None)

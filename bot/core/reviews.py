@@ -25,6 +25,7 @@ never started twice without the writer's say.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -479,17 +480,22 @@ def _commit_of(record: JobRecord) -> tuple[str, str] | None:
     return commit.commit_sha, commit.commit_url
 
 
-async def keep_watching(watcher: ReviewWatcher, interval_seconds: float) -> None:
-    """Poll every `interval_seconds` until cancelled; a failed poll is logged and retried
-    at the next interval (GitHub down, a rate limit, Telegram unreachable)."""
-    while True:
+async def keep_watching(
+    watcher: ReviewWatcher, interval_seconds: float, stop: asyncio.Event | None = None
+) -> None:
+    """Poll every `interval_seconds` until `stop` is set (a round in progress is finished, so
+    a notice sent is also recorded as sent) or until cancelled; a failed poll is logged and
+    retried at the next interval (GitHub down, a rate limit, Telegram unreachable)."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
             await watcher.poll()
         except ExpectedError as exc:
             log.warning("watching pull requests: %s; trying again in %.3g s", exc, interval_seconds)
         except Exception:
             log.exception("watching pull requests failed; trying again in %.3g s", interval_seconds)
-        await asyncio.sleep(interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_seconds)
 
 
 __all__ = [

@@ -87,10 +87,11 @@ async def run_bot(
     *,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     stop: asyncio.Event | None = None,
-    background: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    background: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
     """Start, resume unfinished work, poll until SIGTERM/SIGINT, let jobs finish, close.
-    `background()` (the review loop) runs from the start of polling until it stops."""
+    `background(stop)` (the review loop) runs from the start of polling until `stop` is set;
+    it is given a moment to finish what it is doing (a notice sent is also recorded as sent)."""
     stop = stop or asyncio.Event()
     beside: asyncio.Task[None] | None = None
     try:
@@ -100,8 +101,10 @@ async def run_bot(
             await _resume(app, runner, inbox)
             log.info("bot @%s is up, polling for updates", app.bot.username)
             if background is not None:
-                beside = asyncio.create_task(background())
+                beside = asyncio.create_task(background(stop))
             await _poll_until(stop, app, inbox)
+            if beside is not None:
+                await asyncio.wait({beside}, timeout=BACKGROUND_GRACE_SECONDS)
             await _stop_task(beside)
             await _drain(runner)
     finally:
@@ -169,6 +172,10 @@ async def _poll_until(stop: asyncio.Event, app: BotApplication, inbox: Inbox) ->
     log.info("stopping: no new updates; letting running jobs finish")
     poll.cancel()
     await asyncio.gather(poll, return_exceptions=True)
+
+
+# How long the review loop may take to finish its round after SIGTERM before it is cut.
+BACKGROUND_GRACE_SECONDS = 10.0
 
 
 async def _stop_task(task: asyncio.Task[None] | None) -> None:
