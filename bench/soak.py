@@ -152,25 +152,15 @@ class ChaosWorkersAI(_Chaos, FakeWorkersAI):
         return method == "POST" and "/ai/run/" in path
 
     def faults(self, method: str) -> list[tuple[str, Response, bool]]:
-        busy = Response.json(
-            429,
-            {
-                "success": False,
-                "errors": [{"code": 3040, "message": "Capacity temporarily exceeded"}],
-                "messages": [],
-                "result": None,
-            },
-        )
-        internal = Response.json(
-            500,
-            {
-                "success": False,
-                "errors": [{"code": 3043, "message": "Internal server error"}],
-                "messages": [],
-                "result": None,
-            },
-        )
+        busy = _workers_ai_failure(429, 3040, "Capacity temporarily exceeded")
+        internal = _workers_ai_failure(500, 3043, "Internal server error")
         return [("429 capacity exceeded", busy, False), ("500 internal error", internal, False)]
+
+
+def _workers_ai_failure(status: int, code: int, message: str) -> Response:
+    """Cloudflare's v4 failure envelope."""
+    body = {"success": False, "errors": [{"code": code, "message": message}], "messages": []}
+    return Response.json(status, {**body, "result": None})
 
 
 class ChaosGitHub(_Chaos, FakeGitHub):

@@ -202,15 +202,24 @@ class ReviewDesk:
         runner.queue.resume(chat_id, Piece(request, message_id, message_id, joins=False), record)
 
     # -- the buttons -------------------------------------------------------------------------
-    async def apply(self, update: Update, context: Context) -> None:
+    async def _open_item(
+        self, update: Update, context: Context
+    ) -> tuple[CallbackQuery, int, Forwarded] | None:
+        """The pressed forwarded item, when it still waits for a choice; else answered."""
         if (press := await pressed(update, context)) is None:
-            return
+            return None
         query, chat_id = press
         assert query.message is not None
         item = await self.records.forwarded(chat_id, query.message.message_id)
         if item is None or item.status != "open":
             await query.answer(ALREADY if item else replies.STALE_BUTTON)
+            return None
+        return query, chat_id, item
+
+    async def apply(self, update: Update, context: Context) -> None:
+        if (opened := await self._open_item(update, context)) is None:
             return
+        query, chat_id, item = opened
         if await self.records.watched(item.number) is None:
             await query.answer(
                 f"Pull request #{item.number} is merged or closed: nothing to apply.",
@@ -227,14 +236,9 @@ class ReviewDesk:
         await self._revise(chat_id, item.message_id, item.number, item.request, item.author)
 
     async def ignore(self, update: Update, context: Context) -> None:
-        if (press := await pressed(update, context)) is None:
+        if (opened := await self._open_item(update, context)) is None:
             return
-        query, chat_id = press
-        assert query.message is not None
-        item = await self.records.forwarded(chat_id, query.message.message_id)
-        if item is None or item.status != "open":
-            await query.answer(ALREADY if item else replies.STALE_BUTTON)
-            return
+        query, _, item = opened
         item.status = "ignored"
         await self.records.keep_forwarded(item)
         await query.answer(IGNORED)
